@@ -1,0 +1,1 @@
+"""augment stage (being built)."""

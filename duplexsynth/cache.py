@@ -1,0 +1,89 @@
+"""A content-addressed on-disk cache for expensive work (LLM answers, TTS audio).
+
+Keys are SHA-256 digests of a canonical JSON of everything that determines the result
+(backend, model, voice, parameters, input text, prompt version). Writes are atomic
+(temp file + rename), so a crash never leaves a half-written entry and a rerun redoes nothing
+that finished. Safe to share between processes and Beam workers on one filesystem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def content_key(**parts: Any) -> str:
+    """SHA-256 hex digest of the canonical JSON of ``parts``."""
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class ContentCache:
+    """Bytes and JSON values stored under ``root/namespace/ab/abcdef...``.
+
+    ``root=None`` disables the cache (every ``get`` misses, ``put`` is a no-op).
+    ``hits`` and ``misses`` count lookups in this process.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None, namespace: str) -> None:
+        self.root = Path(root) / namespace if root else None
+        self.namespace = namespace
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.root is not None
+
+    def _path(self, key: str, suffix: str) -> Path:
+        assert self.root is not None
+        return self.root / key[:2] / f"{key}{suffix}"
+
+    def get_bytes(self, key: str, suffix: str = ".bin") -> bytes | None:
+        if self.root is None:
+            self.misses += 1
+            return None
+        path = self._path(key, suffix)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return data
+
+    def put_bytes(self, key: str, data: bytes, suffix: str = ".bin") -> None:
+        if self.root is None:
+            return
+        path = self._path(key, suffix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get_json(self, key: str) -> Any | None:
+        data = self.get_bytes(key, ".json")
+        return None if data is None else json.loads(data.decode("utf-8"))
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.put_bytes(
+            key, json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8"), ".json"
+        )
+
+
+def default_cache_dir() -> str:
+    """``$DUPLEXSYNTH_CACHE`` if set, else ``$XDG_CACHE_HOME/duplexsynth`` (``~/.cache/duplexsynth``)."""
+    env = os.environ.get("DUPLEXSYNTH_CACHE")
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "duplexsynth")

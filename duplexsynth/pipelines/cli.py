@@ -1,0 +1,78 @@
+"""The ``duplexsynth`` command: one subcommand per stage plus run/export/validate/report.
+
+Commands live in ``duplexsynth/pipelines/commands/<name>.py``, each exposing ``command``
+(a click command or group); this module only assembles them. Every stage command follows the
+stage contract::
+
+    duplexsynth <stage> --input IN --output OUT --seed N [--limit N] [options] [-- beam options]
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from duplexsynth import __version__
+
+#: in the order --help lists them
+COMMAND_MODULES = (
+    "run",
+    "filter",
+    "rewrite",
+    "synth",
+    "align",
+    "mix",
+    "augment",
+    "stats",
+    "export",
+    "validate",
+    "report",
+    "preview",
+)
+
+
+class _OrderedGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(
+    cls=_OrderedGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="duplexsynth")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for Beam's own logs).")
+def main(verbose: int) -> None:
+    """Turn text dialogue corpora into two-channel spoken dialogues for full-duplex speech models.
+
+    Stages run in this order, each reading the previous one's output root:
+    filter -> rewrite -> synth -> align -> mix -> augment; `run` does all of them as one Beam
+    pipeline. Channel 0 is the assistant, channel 1 the user (moshi-finetune's convention).
+    Anything after `--` is passed to Apache Beam unchanged (e.g. `-- --runner=DataflowRunner ...`).
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    if verbose < 2:
+        logging.getLogger("apache_beam").setLevel(logging.ERROR)
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"duplexsynth.pipelines.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"duplexsynth.pipelines.commands.{name}":
+                continue  # command not built yet
+            raise
+        main.add_command(module.command)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,358 @@
+"""Reading a stage's input folder and writing shards, rejects and summaries.
+
+Layout of an output root ``OUT``::
+
+    OUT/<folder>/part-00000.parquet ...   rows of one stage (folder per stage, see STAGE_FOLDERS)
+    OUT/rejects/<stage>/part-00000.parquet one row per dropped record or dialogue
+    OUT/summary.json                       counts for the command just run
+
+Shards are written deterministically: rows are first streamed to temporary per-bundle files
+(no GroupByKey holding audio in memory), then one finalize step sorts them by key and cuts them
+into ``part-NNNNN.parquet`` files of about ``target_shard_mb``. Same rows in, same bytes out,
+whatever the runner's bundling.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
+
+from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, conform_row, stage_schema
+
+PARQUET_COMPRESSION = "snappy"
+
+
+# ---------------------------------------------------------------------------------------- read
+def stage_dir(root: str | os.PathLike[str], folder: str) -> Path:
+    return Path(root) / folder
+
+
+def part_files(directory: str | os.PathLike[str]) -> list[str]:
+    """Sorted ``part-*.parquet`` files in ``directory`` (empty list if none)."""
+    return sorted(glob.glob(os.path.join(str(directory), "part-*.parquet")))
+
+
+def input_files(input_root: str | os.PathLike[str], stage: str) -> list[str]:
+    """The part files a stage reads: ``input_root/<folder of the previous stage>/part-*.parquet``.
+
+    ``input_root`` may also point straight at the folder. Raises ``ValueError`` naming the
+    command to run first when nothing is there.
+    """
+    from duplexsynth.schemas.arrow import STAGES
+
+    prev = STAGES[STAGES.index(stage) - 1]
+    folder = STAGE_FOLDERS[prev]
+    root = Path(input_root)
+    candidates = [root / folder, root]
+    for c in candidates:
+        files = part_files(c)
+        if files:
+            return files
+    raise ValueError(
+        f"no {folder}/part-*.parquet under {str(root)!r}: run `duplexsynth {prev} --output {root}` first "
+        f"(or point --input at the output root of the {prev} stage)"
+    )
+
+
+def count_rows(files: Iterable[str]) -> list[int]:
+    return [pq.ParquetFile(f).metadata.num_rows for f in files]
+
+
+def plan_limit(files: list[str], limit: int | None) -> list[tuple[str, int]]:
+    """``(file, max_rows)`` pairs taking the first ``limit`` rows in file order (all if None)."""
+    counts = count_rows(files)
+    plan = []
+    remaining = limit
+    for f, n in zip(files, counts):
+        if remaining is not None and remaining <= 0:
+            break
+        take = n if remaining is None else min(n, remaining)
+        if take > 0:
+            plan.append((f, take))
+        if remaining is not None:
+            remaining -= take
+    return plan
+
+
+def iter_rows(
+    path: str, max_rows: int | None = None, batch_size: int = 16
+) -> Iterator[dict[str, Any]]:
+    """Rows of one Parquet file as dicts, streamed in small batches (audio rows are large)."""
+    pf = pq.ParquetFile(path)
+    n = 0
+    for batch in pf.iter_batches(batch_size=batch_size):
+        for row in batch.to_pylist():
+            if max_rows is not None and n >= max_rows:
+                return
+            n += 1
+            yield row
+
+
+def read_stage_rows(
+    input_root: str | os.PathLike[str], stage: str, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """All input rows of ``stage`` in memory (for tests and small local tools)."""
+    out: list[dict[str, Any]] = []
+    for f, cap in plan_limit(input_files(input_root, stage), limit):
+        out.extend(iter_rows(f, cap))
+    return out
+
+
+def read_folder_rows(directory: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """All rows of every part file in ``directory``."""
+    out: list[dict[str, Any]] = []
+    for f in part_files(directory):
+        out.extend(iter_rows(f))
+    return out
+
+
+class ReadStageInput(beam.PTransform):
+    """Rows of the previous stage's output as dicts, first ``limit`` rows in file order."""
+
+    def __init__(self, input_root: str, stage: str, limit: int | None = None) -> None:
+        super().__init__()
+        self.plan = plan_limit(input_files(input_root, stage), limit)
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "ListFiles" >> beam.Create(self.plan)
+            | "ReadRows" >> beam.FlatMap(lambda fc: iter_rows(fc[0], fc[1]))
+            | "Spread" >> beam.Reshuffle()
+        )
+
+
+# --------------------------------------------------------------------------------------- write
+def row_sort_key(row: dict[str, Any]) -> tuple:
+    return (str(row.get("id") or ""),)
+
+
+def reject_sort_key(row: dict[str, Any]) -> tuple:
+    return (
+        str(row.get("source_file") or ""),
+        int(row.get("source_index") or 0),
+        str(row.get("id") or ""),
+        str(row.get("stage") or ""),
+        str(row.get("reason") or ""),
+        str(row.get("detail") or ""),
+    )
+
+
+class _WriteTempFiles(beam.DoFn):
+    """Buffers rows and writes them to temporary Parquet files; emits the file paths."""
+
+    def __init__(
+        self, tmp_dir: str, schema: pa.Schema, max_buffer_mb: float, row_group_rows: int
+    ) -> None:
+        self.tmp_dir = tmp_dir
+        self.schema = schema
+        self.max_buffer_bytes = int(max_buffer_mb * 1e6)
+        self.row_group_rows = row_group_rows
+
+    def start_bundle(self):
+        self.buffer: list[dict[str, Any]] = []
+        self.buffer_bytes = 0
+
+    def process(self, row):
+        self.buffer.append(conform_row(row, self.schema))
+        self.buffer_bytes += _approx_size(row)
+        if self.buffer_bytes >= self.max_buffer_bytes:
+            yield self._flush()
+
+    def finish_bundle(self):
+        if self.buffer:
+            yield WindowedValue(self._flush(), MIN_TIMESTAMP, [GlobalWindow()])
+
+    def _flush(self) -> str:
+        os.makedirs(self.tmp_dir, exist_ok=True)
+        path = os.path.join(self.tmp_dir, f"{uuid.uuid4().hex}.parquet")
+        table = pa.Table.from_pylist(self.buffer, schema=self.schema)
+        pq.write_table(
+            table, path, row_group_size=self.row_group_rows, compression=PARQUET_COMPRESSION
+        )
+        self.buffer = []
+        self.buffer_bytes = 0
+        return path
+
+
+def _approx_size(value: Any) -> int:
+    if isinstance(value, (bytes, str)):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_approx_size(v) for v in value.values()) + 8
+    if isinstance(value, (list, tuple)):
+        return sum(_approx_size(v) for v in value) + 8
+    return 8
+
+
+def finalize_shards(
+    tmp_files: list[str],
+    out_dir: str,
+    schema: pa.Schema,
+    sort_key: Callable[[dict[str, Any]], tuple],
+    target_shard_mb: float = 256.0,
+    row_group_rows: int = 64,
+) -> list[str]:
+    """Sort the rows of ``tmp_files`` by ``sort_key`` and write ``out_dir/part-NNNNN.parquet``.
+
+    Old ``part-*`` files in ``out_dir`` are replaced. Always writes at least one (possibly empty)
+    shard so that readers find the schema. Returns the written paths.
+    """
+    tmp_files = sorted(tmp_files)
+    index: list[tuple[tuple, int, int, int, int]] = []  # key, file#, row group, row, approx bytes
+    for fi, path in enumerate(tmp_files):
+        pf = pq.ParquetFile(path)
+        for rg in range(pf.metadata.num_row_groups):
+            meta = pf.metadata.row_group(rg)
+            keys_tbl = pf.read_row_group(rg, columns=_key_columns(schema))
+            per_row = max(1, meta.total_byte_size // max(1, meta.num_rows))
+            for r, row in enumerate(keys_tbl.to_pylist()):
+                index.append((sort_key(row), fi, rg, r, per_row))
+    index.sort(key=lambda t: t[0])
+
+    os.makedirs(out_dir, exist_ok=True)
+    for old in part_files(out_dir):
+        os.remove(old)
+    target = max(1, int(target_shard_mb * 1e6))
+    shards: list[list[tuple[int, int, int]]] = [[]]
+    size = 0
+    for _, fi, rg, r, nbytes in index:
+        if shards[-1] and size + nbytes > target:
+            shards.append([])
+            size = 0
+        shards[-1].append((fi, rg, r))
+        size += nbytes
+
+    written = []
+    cache_key: tuple[int, int] | None = None
+    cache_rows: list[dict[str, Any]] = []
+    files = [pq.ParquetFile(p) for p in tmp_files]
+    for si, members in enumerate(shards):
+        rows = []
+        for fi, rg, r in members:
+            if cache_key != (fi, rg):
+                cache_rows = files[fi].read_row_group(rg).to_pylist()
+                cache_key = (fi, rg)
+            rows.append(cache_rows[r])
+        path = os.path.join(out_dir, f"part-{si:05d}.parquet")
+        table = pa.Table.from_pylist(rows, schema=schema)
+        pq.write_table(
+            table, path, row_group_size=max(1, row_group_rows), compression=PARQUET_COMPRESSION
+        )
+        written.append(path)
+    for p in tmp_files:
+        os.remove(p)
+    return written
+
+
+def _key_columns(schema: pa.Schema) -> list[str]:
+    wanted = ["id", "source_file", "source_index", "stage", "reason", "detail"]
+    return [c for c in wanted if c in schema.names]
+
+
+class WriteShards(beam.PTransform):
+    """Write dict rows to ``out_dir/part-NNNNN.parquet`` deterministically (see module doc)."""
+
+    def __init__(
+        self,
+        out_dir: str,
+        schema: pa.Schema,
+        *,
+        sort_key: Callable[[dict[str, Any]], tuple] = row_sort_key,
+        target_shard_mb: float = 256.0,
+        row_group_rows: int = 64,
+        buffer_mb: float = 64.0,
+    ) -> None:
+        super().__init__()
+        self.out_dir = str(out_dir)
+        self.schema = schema
+        self.sort_key = sort_key
+        self.target_shard_mb = target_shard_mb
+        self.row_group_rows = row_group_rows
+        self.buffer_mb = buffer_mb
+        self.tmp_dir = os.path.join(self.out_dir, f".tmp-{uuid.uuid4().hex[:12]}")
+
+    def expand(self, rows):
+        out_dir, schema, sort_key = self.out_dir, self.schema, self.sort_key
+        target, rg_rows, tmp_dir = self.target_shard_mb, self.row_group_rows, self.tmp_dir
+
+        def _finalize(paths):
+            written = finalize_shards(paths, out_dir, schema, sort_key, target, rg_rows)
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            return written
+
+        return (
+            rows
+            | "WriteTemp" >> beam.ParDo(_WriteTempFiles(tmp_dir, schema, self.buffer_mb, rg_rows))
+            | "CollectTemp" >> beam.combiners.ToList()
+            | "Finalize" >> beam.Map(_finalize)
+        )
+
+
+def write_rows(
+    out_dir: str | os.PathLike[str],
+    rows: list[dict[str, Any]],
+    schema: pa.Schema,
+    sort_key: Callable[[dict[str, Any]], tuple] = row_sort_key,
+    row_group_rows: int = 64,
+) -> list[str]:
+    """Write rows without Beam (tests, small tools): same layout and bytes as ``WriteShards``."""
+    tmp = os.path.join(str(out_dir), f".tmp-{uuid.uuid4().hex[:12]}")
+    os.makedirs(tmp, exist_ok=True)
+    path = os.path.join(tmp, "rows.parquet")
+    pq.write_table(
+        pa.Table.from_pylist([conform_row(r, schema) for r in rows], schema=schema),
+        path,
+        row_group_size=max(1, row_group_rows),
+    )
+    written = finalize_shards([path], str(out_dir), schema, sort_key, row_group_rows=row_group_rows)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+def write_stage_rows(
+    output_root: str | os.PathLike[str], stage: str, rows: list[dict[str, Any]]
+) -> list[str]:
+    """Write rows as ``stage``'s output folder under ``output_root`` (used to build test inputs)."""
+    return write_rows(Path(output_root) / STAGE_FOLDERS[stage], rows, stage_schema(stage))
+
+
+def write_rejects(
+    output_root: str | os.PathLike[str], stage: str, rows: list[dict[str, Any]]
+) -> list[str]:
+    return write_rows(Path(output_root) / "rejects" / stage, rows, REJECT_SCHEMA, reject_sort_key)
+
+
+# ------------------------------------------------------------------------------------- summary
+def folder_row_count(directory: str | os.PathLike[str]) -> int:
+    return sum(count_rows(part_files(directory)))
+
+
+def reject_counts(output_root: str | os.PathLike[str], stage: str) -> dict[str, int]:
+    """``{reason: n}`` from ``OUT/rejects/<stage>/``."""
+    counts: dict[str, int] = {}
+    for f in part_files(Path(output_root) / "rejects" / stage):
+        for reason in pq.read_table(f, columns=["reason"]).column("reason").to_pylist():
+            counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def write_json_atomic(path: str | os.PathLike[str], value: Any) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    tmp.write_text(json.dumps(value, indent=2, sort_keys=False) + "\n")
+    os.replace(tmp, path)

@@ -1,0 +1,288 @@
+"""The generic per-dialogue stage wrapper and the runner every stage command uses.
+
+A stage's library code exposes a *processor*: a picklable object with an optional ``setup()``
+(load models once per worker) and ``__call__(dialogue) -> Dialogue | Reject``. ``DialogueStage``
+wraps it in a PTransform with a ``main`` output and a tagged ``rejects`` dead-letter output:
+bad input rows and unexpected exceptions become rejects with a reason, never a crashed run.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from duplexsynth.pipelines import io
+from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, stage_schema
+from duplexsynth.schemas.reasons import Reason
+from duplexsynth.schemas.records import Dialogue, Reject
+
+log = logging.getLogger("duplexsynth")
+
+MAIN = "main"
+REJECTS = "rejects"
+
+
+class Processor(Protocol):
+    """What a stage's library code hands to :class:`DialogueStage`."""
+
+    def __call__(self, dialogue: Dialogue) -> Dialogue | Reject: ...
+
+
+def make_reject(dialogue_or_row: Any, stage: str, reason: Reason | str, detail: str) -> Reject:
+    """A :class:`Reject` for a dialogue (or a raw row dict) with the source fields filled in."""
+    if isinstance(dialogue_or_row, Dialogue):
+        d = dialogue_or_row
+        return Reject(d.source_file, d.source_index, d.record_id, stage, str(reason), detail, d.id)
+    row = dialogue_or_row if isinstance(dialogue_or_row, dict) else {}
+    return Reject(
+        source_file=str(row.get("source_file") or ""),
+        source_index=int(row.get("source_index") or 0),
+        record_id=row.get("record_id"),
+        stage=stage,
+        reason=str(reason),
+        detail=detail,
+        id=row.get("id"),
+    )
+
+
+def audio_seconds(row: dict[str, Any]) -> float:
+    """Seconds of audio a row carries: the mix if present, else the sum of its turns."""
+    if row.get("duration_s"):
+        return float(row["duration_s"])
+    return float(sum((t.get("duration_s") or 0.0) for t in row.get("turns") or []))
+
+
+class Progress:
+    """Prints ``[stage] N kept, M rejected, H h audio`` to stderr at most every ``every_s`` seconds."""
+
+    def __init__(self, stage: str, every_s: float = 10.0) -> None:
+        self.stage = stage
+        self.every_s = every_s
+        self.kept = 0
+        self.rejected = 0
+        self.audio_s = 0.0
+        self._last = time.monotonic()
+        self._start = self._last
+
+    def update(self, kept: int = 0, rejected: int = 0, audio_s: float = 0.0) -> None:
+        self.kept += kept
+        self.rejected += rejected
+        self.audio_s += audio_s
+        now = time.monotonic()
+        if now - self._last >= self.every_s:
+            self._last = now
+            self.report()
+
+    def report(self) -> None:
+        rate = (self.kept + self.rejected) / max(1e-9, time.monotonic() - self._start)
+        hours = f", {self.audio_s / 3600:.3f} h audio" if self.audio_s else ""
+        print(
+            f"[{self.stage}] {self.kept} kept, {self.rejected} rejected{hours} ({rate:.1f}/s in this worker)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+class _StageFn(beam.DoFn):
+    def __init__(self, stage: str, processor: Processor, progress_every_s: float) -> None:
+        self.stage = stage
+        self.processor = processor
+        self.progress_every_s = progress_every_s
+        self.kept = Metrics.counter(stage, "kept")
+        self.rejected = Metrics.counter(stage, "rejected")
+        self.audio_ms = Metrics.counter(stage, "audio_ms")
+
+    def setup(self):
+        setup = getattr(self.processor, "setup", None)
+        if callable(setup):
+            setup()
+        self.progress = Progress(self.stage, self.progress_every_s)
+
+    def teardown(self):
+        teardown = getattr(self.processor, "teardown", None)
+        if callable(teardown):
+            teardown()
+
+    def finish_bundle(self):
+        if self.progress.kept + self.progress.rejected:
+            self.progress.update()
+
+    def process(self, row):
+        try:
+            dialogue = Dialogue.from_row(row)
+        except Exception as exc:  # a row that does not match the contract
+            yield self._reject(
+                make_reject(row, self.stage, Reason.BAD_INPUT, f"cannot read row: {exc!r}")
+            )
+            return
+        try:
+            result = self.processor(dialogue)
+        except Exception as exc:  # dead letter: one dialogue's failure never stops the run
+            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            log.warning("[%s] dialogue %s failed: %s", self.stage, dialogue.id, tb)
+            yield self._reject(make_reject(dialogue, self.stage, Reason.STAGE_ERROR, tb))
+            return
+        if isinstance(result, Reject):
+            yield self._reject(result)
+            return
+        out = result.to_row()
+        secs = audio_seconds(out)
+        self.kept.inc()
+        self.audio_ms.inc(int(secs * 1000))
+        self.progress.update(kept=1, audio_s=secs)
+        yield out
+
+    def _reject(self, reject: Reject):
+        self.rejected.inc()
+        Metrics.counter(self.stage, f"rejected_{reject.reason}").inc()
+        self.progress.update(rejected=1)
+        return beam.pvalue.TaggedOutput(REJECTS, reject.to_row())
+
+
+class DialogueStage(beam.PTransform):
+    """Apply a processor to every dialogue row: returns ``{"main": rows, "rejects": reject rows}``."""
+
+    def __init__(self, stage: str, processor: Processor, progress_every_s: float = 10.0) -> None:
+        super().__init__()
+        self.stage = stage
+        self.processor = processor
+        self.progress_every_s = progress_every_s
+
+    def expand(self, rows):
+        result = rows | "Process" >> beam.ParDo(
+            _StageFn(self.stage, self.processor, self.progress_every_s)
+        ).with_outputs(REJECTS, main=MAIN)
+        return {MAIN: result[MAIN], REJECTS: result[REJECTS]}
+
+
+# ------------------------------------------------------------------------------------- running
+def pipeline_options(beam_args: list[str] | tuple[str, ...]) -> PipelineOptions:
+    """Beam options from the arguments after ``--`` (DirectRunner unless ``--runner`` is given)."""
+    args = list(beam_args)
+    if not any(a.startswith("--runner") for a in args):
+        args.append("--runner=DirectRunner")
+    return PipelineOptions(args)
+
+
+@dataclass
+class StageRun:
+    """Everything :func:`run_stage` needs; ``build`` maps input PCollection -> main/rejects."""
+
+    stage: str
+    output_root: str
+    source: beam.PTransform
+    build: Callable[[Any], dict[str, Any]]
+    beam_args: list[str] = field(default_factory=list)
+    target_shard_mb: float = 256.0
+    row_group_rows: int | None = None  # default: 1000 for text stages, 1 for audio stages
+    extra_summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _value_to_file(path: str, key: str):
+    def _write(value: Any) -> Any:
+        io.write_json_atomic(path, {key: value})
+        return value
+
+    return _write
+
+
+def _count_to_file(path: str):
+    return _value_to_file(path, "input_records")
+
+
+def run_stage(spec: StageRun) -> dict[str, Any]:
+    """Build and run one stage's pipeline; write shards, rejects and ``summary.json``.
+
+    Returns the summary. Raises ``RuntimeError`` if N != kept + sum(rejected).
+    """
+    out_root = Path(spec.output_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    folder = out_root / STAGE_FOLDERS[spec.stage]
+    rejects_dir = out_root / "rejects" / spec.stage
+    count_file = str(out_root / f".{spec.stage}.input_count.json")
+    audio_stage = spec.stage not in ("filter", "rewrite")
+    rg_rows = spec.row_group_rows or (1 if audio_stage else 1000)
+    started = time.monotonic()
+    with beam.Pipeline(options=pipeline_options(spec.beam_args)) as p:
+        items = p | "Read" >> spec.source
+        _ = (
+            items
+            | "CountInput" >> beam.combiners.Count.Globally()
+            | "WriteInputCount" >> beam.Map(_count_to_file(count_file))
+        )
+        outputs = spec.build(items)
+        _ = (
+            outputs[MAIN]
+            | "AudioSeconds" >> beam.Map(audio_seconds)
+            | "SumAudio" >> beam.CombineGlobally(sum)
+            | "WriteAudioSeconds" >> beam.Map(_value_to_file(count_file + ".audio", "audio_s"))
+        )
+        _ = outputs[MAIN] | "WriteMain" >> io.WriteShards(
+            str(folder),
+            stage_schema(spec.stage),
+            target_shard_mb=spec.target_shard_mb,
+            row_group_rows=rg_rows,
+        )
+        _ = outputs[REJECTS] | "WriteRejects" >> io.WriteShards(
+            str(rejects_dir), REJECT_SCHEMA, sort_key=io.reject_sort_key, row_group_rows=1000
+        )
+    return write_stage_summary(spec, count_file, time.monotonic() - started)
+
+
+def write_stage_summary(spec: StageRun, count_file: str, wall_s: float) -> dict[str, Any]:
+    import json
+
+    out_root = Path(spec.output_root)
+    with open(count_file) as fh:
+        n_in = json.load(fh)["input_records"]
+    Path(count_file).unlink(missing_ok=True)
+    audio_file = Path(count_file + ".audio")
+    audio_s = json.loads(audio_file.read_text())["audio_s"] if audio_file.exists() else 0.0
+    audio_file.unlink(missing_ok=True)
+    folder = out_root / STAGE_FOLDERS[spec.stage]
+    kept = io.folder_row_count(folder)
+    rejected = io.reject_counts(out_root, spec.stage)
+    summary: dict[str, Any] = {
+        "stage": spec.stage,
+        "input_records": n_in,
+        "kept": kept,
+        "rejected": rejected,
+        "output": str(folder),
+        "wall_s": round(wall_s, 3),
+    }
+    if audio_s:
+        summary["audio_hours"] = round(float(audio_s) / 3600.0, 6)
+    summary.update(spec.extra_summary)
+    io.write_json_atomic(out_root / "summary.json", summary)
+    print_summary(summary)
+    if n_in != kept + sum(rejected.values()):
+        raise RuntimeError(
+            f"[{spec.stage}] lost records: {n_in} in, {kept} kept + {sum(rejected.values())} rejected; "
+            "this is a bug, please report it with the input"
+        )
+    return summary
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """A short human summary of one stage on stderr."""
+    lines = [
+        f"[{summary['stage']}] done in {summary.get('wall_s', 0):.1f}s: "
+        f"{summary['input_records']} in, {summary['kept']} kept, "
+        f"{sum(summary['rejected'].values())} rejected"
+    ]
+    for reason, n in summary["rejected"].items():
+        lines.append(f"    {reason:<20} {n}")
+    if summary.get("audio_hours"):
+        lines.append(f"    audio: {summary['audio_hours']:.4f} h")
+    lines.append(f"    output: {summary.get('output')}")
+    print("\n".join(lines), file=sys.stderr, flush=True)

@@ -1,0 +1,365 @@
+"""Typed records that cross stage boundaries.
+
+One :class:`Dialogue` per row at every stage. Stages *add* fields and never rename them; a field
+a stage has not reached yet is ``None``. Times are seconds (``*_s``), rates are Hz.
+``to_row``/``from_row`` convert to and from the plain dicts that Beam and Arrow carry
+(``params`` travels as a JSON string).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+USER = "user"
+ASSISTANT = "assistant"
+SPEAKERS = (USER, ASSISTANT)
+#: moshi-finetune's convention: channel 0 is the model (assistant), channel 1 the user.
+CHANNEL_OF = {ASSISTANT: 0, USER: 1}
+
+KIND_TURN = "turn"
+KIND_BACKCHANNEL = "backchannel"
+
+
+@dataclass(frozen=True)
+class AudioRef:
+    """Encoded audio as Hugging Face's Audio struct: ``bytes`` (FLAC) and an optional ``path``."""
+
+    bytes: bytes
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a mono utterance; times relative to the start of that utterance's audio."""
+
+    word: str
+    start_s: float
+    end_s: float
+    score: float | None = None
+    #: how the timing was obtained: "tts", "faster_whisper", "whisper_timestamped", "interpolated"
+    method: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelineWord:
+    """One word on the stereo timeline of a mixed dialogue (absolute seconds)."""
+
+    word: str
+    start_s: float
+    end_s: float
+    channel: int
+    speaker: str
+    turn_index: int
+    kind: str = KIND_TURN
+
+
+@dataclass(frozen=True)
+class Backchannel:
+    """A short listener token ("mm-hmm") in one voice, synthesized once and reused."""
+
+    speaker: str
+    voice: str
+    text: str
+    audio: AudioRef
+    sample_rate: int
+    duration_s: float
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """A point event on the stereo timeline (turn_start, turn_end, backchannel,
+    interruption_onset, assistant_stop, ...)."""
+
+    time_s: float
+    kind: str
+    channel: int
+    turn_index: int
+
+
+@dataclass(frozen=True)
+class FrameLabels:
+    """Frame-level labels per channel at ``frame_rate_hz`` (default 12.5 Hz, Mimi's frame rate).
+
+    ``activity_*`` are 0/1 voice activity; ``state_*`` index into ``state_names``.
+    """
+
+    frame_rate_hz: float
+    num_frames: int
+    activity_assistant: tuple[int, ...]
+    activity_user: tuple[int, ...]
+    state_assistant: tuple[int, ...]
+    state_user: tuple[int, ...]
+    state_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One utterance of a dialogue. Filter fills the first three fields; later stages add."""
+
+    turn_index: int
+    speaker: str
+    source_text: str | None
+    # rewrite
+    spoken_text: str | None = None
+    # synth
+    voice: str | None = None
+    audio: AudioRef | None = None
+    sample_rate: int | None = None
+    duration_s: float | None = None
+    tts_words: tuple[Word, ...] | None = None
+    # align
+    words: tuple[Word, ...] | None = None
+    # mix (schedule)
+    start_s: float | None = None
+    end_s: float | None = None
+    channel: int | None = None
+    kind: str | None = None
+    interrupted: bool | None = None
+    cut_s: float | None = None  # absolute time the speaker stopped, when interrupted
+    text: str | None = None  # what was actually said (spoken_text cut at the interruption)
+    stop_command: bool | None = None  # the turn opens with a spoken stop command ("wait, stop")
+
+    def replace(self, **changes: Any) -> Turn:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """One dialogue: user first, alternating user/assistant turns (backchannels after mixing)."""
+
+    id: str
+    source_file: str
+    source_index: int
+    record_id: str | None
+    format: str
+    turns: tuple[Turn, ...]
+    system_prompt: str | None = None
+    #: everything sampled or configured, by stage: {"filter": {...}, "synth": {...}, ...}
+    params: dict[str, Any] = field(default_factory=dict)
+    # rewrite
+    rewrite_method: str | None = None
+    rewrite_model: str | None = None
+    rewrite_prompt_version: str | None = None
+    rewrite_temperature: float | None = None
+    rewrite_seed: int | None = None
+    # synth
+    assistant_voice: str | None = None
+    user_voice: str | None = None
+    backchannels: tuple[Backchannel, ...] | None = None
+    # align
+    align_method: str | None = None
+    # mix
+    audio: AudioRef | None = None
+    sample_rate: int | None = None
+    duration_s: float | None = None
+    words: tuple[TimelineWord, ...] | None = None
+    labels: FrameLabels | None = None
+    events: tuple[Event, ...] | None = None
+    # augment: the clean stereo mix before augmentation (optional)
+    clean_audio: AudioRef | None = None
+
+    def replace(self, **changes: Any) -> Dialogue:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    def with_params(self, stage: str, values: dict[str, Any]) -> Dialogue:
+        """A copy whose ``params[stage]`` is ``values`` (other stages' params kept)."""
+        merged = dict(self.params)
+        merged[stage] = values
+        return dataclasses.replace(self, params=merged)
+
+    def to_row(self) -> dict[str, Any]:
+        """The plain dict carried by Beam and written to Arrow (``params`` as JSON)."""
+        row = _to_plain(self)
+        row["params"] = json.dumps(self.params, sort_keys=True, default=_json_default)
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Dialogue:
+        """Inverse of :meth:`to_row`; unknown keys are ignored, missing ones are ``None``."""
+        return _dialogue_from_row(row)
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One record or dialogue dropped by a stage, written to ``OUT/rejects/<stage>/``."""
+
+    source_file: str
+    source_index: int
+    record_id: str | None
+    stage: str
+    reason: str
+    detail: str
+    id: str | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _json_default(value: Any) -> Any:
+    try:
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+    except ImportError:  # pragma: no cover
+        pass
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    raise TypeError(f"params value of type {type(value).__name__} is not JSON serializable")
+
+
+def _to_plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_to_plain(v) for v in value]
+    return value
+
+
+def _get(row: dict[str, Any], key: str) -> Any:
+    return row.get(key) if row is not None else None
+
+
+def _audio(v: Any) -> AudioRef | None:
+    if v is None:
+        return None
+    if isinstance(v, AudioRef):
+        return v
+    if v.get("bytes") is None:
+        return None
+    return AudioRef(bytes=v["bytes"], path=v.get("path"))
+
+
+def _words(v: Any) -> tuple[Word, ...] | None:
+    if v is None:
+        return None
+    return tuple(
+        w
+        if isinstance(w, Word)
+        else Word(
+            word=w["word"],
+            start_s=float(w["start_s"]),
+            end_s=float(w["end_s"]),
+            score=w.get("score"),
+            method=w.get("method"),
+        )
+        for w in v
+    )
+
+
+def _turn(t: dict[str, Any]) -> Turn:
+    return Turn(
+        turn_index=int(t["turn_index"]),
+        speaker=t["speaker"],
+        source_text=t.get("source_text"),
+        spoken_text=t.get("spoken_text"),
+        voice=t.get("voice"),
+        audio=_audio(t.get("audio")),
+        sample_rate=t.get("sample_rate"),
+        duration_s=t.get("duration_s"),
+        tts_words=_words(t.get("tts_words")),
+        words=_words(t.get("words")),
+        start_s=t.get("start_s"),
+        end_s=t.get("end_s"),
+        channel=t.get("channel"),
+        kind=t.get("kind"),
+        interrupted=t.get("interrupted"),
+        cut_s=t.get("cut_s"),
+        text=t.get("text"),
+        stop_command=t.get("stop_command"),
+    )
+
+
+def _backchannel(b: dict[str, Any]) -> Backchannel:
+    return Backchannel(
+        speaker=b["speaker"],
+        voice=b["voice"],
+        text=b["text"],
+        audio=_audio(b["audio"]),
+        sample_rate=int(b["sample_rate"]),
+        duration_s=float(b["duration_s"]),
+        words=_words(b.get("words")) or (),
+    )
+
+
+def _labels(v: Any) -> FrameLabels | None:
+    if v is None:
+        return None
+    return FrameLabels(
+        frame_rate_hz=float(v["frame_rate_hz"]),
+        num_frames=int(v["num_frames"]),
+        activity_assistant=tuple(v["activity_assistant"]),
+        activity_user=tuple(v["activity_user"]),
+        state_assistant=tuple(v["state_assistant"]),
+        state_user=tuple(v["state_user"]),
+        state_names=tuple(v["state_names"]),
+    )
+
+
+def _dialogue_from_row(row: dict[str, Any]) -> Dialogue:
+    params = row.get("params")
+    if isinstance(params, str):
+        params = json.loads(params) if params else {}
+    turns = tuple(_turn(t) for t in (row.get("turns") or []))
+    bcs = row.get("backchannels")
+    words = row.get("words")
+    events = row.get("events")
+    return Dialogue(
+        id=row["id"],
+        source_file=row.get("source_file") or "",
+        source_index=int(row.get("source_index") or 0),
+        record_id=row.get("record_id"),
+        format=row.get("format") or "",
+        turns=turns,
+        system_prompt=row.get("system_prompt"),
+        params=params or {},
+        rewrite_method=row.get("rewrite_method"),
+        rewrite_model=row.get("rewrite_model"),
+        rewrite_prompt_version=row.get("rewrite_prompt_version"),
+        rewrite_temperature=row.get("rewrite_temperature"),
+        rewrite_seed=row.get("rewrite_seed"),
+        assistant_voice=row.get("assistant_voice"),
+        user_voice=row.get("user_voice"),
+        backchannels=None if bcs is None else tuple(_backchannel(b) for b in bcs),
+        align_method=row.get("align_method"),
+        audio=_audio(row.get("audio")),
+        sample_rate=row.get("sample_rate"),
+        duration_s=row.get("duration_s"),
+        words=None
+        if words is None
+        else tuple(
+            w
+            if isinstance(w, TimelineWord)
+            else TimelineWord(
+                word=w["word"],
+                start_s=float(w["start_s"]),
+                end_s=float(w["end_s"]),
+                channel=int(w["channel"]),
+                speaker=w["speaker"],
+                turn_index=int(w["turn_index"]),
+                kind=w.get("kind") or KIND_TURN,
+            )
+            for w in words
+        ),
+        labels=_labels(row.get("labels")),
+        events=None
+        if events is None
+        else tuple(
+            Event(
+                time_s=float(e["time_s"]),
+                kind=e["kind"],
+                channel=int(e["channel"]),
+                turn_index=int(e["turn_index"]),
+            )
+            for e in events
+        ),
+        clean_audio=_audio(row.get("clean_audio")),
+    )
