@@ -66,3 +66,66 @@ def run_or_fail(fn: Callable[[], Any]) -> Any:
         return fn()
     except (ValueError, FileNotFoundError) as exc:
         fail(str(exc))
+
+
+def read_config_file(path: str | None) -> dict[str, Any]:
+    """Parse a YAML (``.yaml``/``.yml``) or TOML (``.toml``) config file into a dict ({} for None)."""
+    if not path:
+        return {}
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"config file {path!r} does not exist")
+    text = p.read_text()
+    if p.suffix.lower() == ".toml":
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        data = tomllib.loads(text)
+    else:
+        import yaml
+
+        data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise ValueError(
+            f"config file {path!r} must hold a mapping of stage sections, got {type(data).__name__}"
+        )
+    return data
+
+
+def passed_options(ctx: click.Context, names: list[str] | None = None) -> dict[str, Any]:
+    """The subset of ``ctx.params`` the user actually gave on the command line (not defaults)."""
+    from click.core import ParameterSource
+
+    out = {}
+    for name, value in ctx.params.items():
+        if names is not None and name not in names:
+            continue
+        if ctx.get_parameter_source(name) in (
+            ParameterSource.COMMANDLINE,
+            ParameterSource.ENVIRONMENT,
+        ):
+            out[name] = value
+    return out
+
+
+def load_stage_config(
+    config_cls: Any,
+    section: str,
+    config_path: str | None,
+    ctx: click.Context,
+    option_to_field: dict[str, str],
+) -> Any:
+    """Build ``config_cls`` from defaults <- the file's ``section`` <- options passed on the CLI.
+
+    ``option_to_field`` maps click parameter names to config field names; only options the user
+    actually passed override the file, so ``show_default`` values never mask the config file.
+    """
+    values = dict(read_config_file(config_path).get(section) or {})
+    for opt, value in passed_options(ctx, list(option_to_field)).items():
+        values[option_to_field[opt]] = list(value) if isinstance(value, tuple) else value
+    if not values:
+        return config_cls()
+    return config_cls.from_dict(values)
