@@ -1,0 +1,191 @@
+"""The rewrite stage's entry point: one dialogue in, a spoken-style dialogue (or a Reject) out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from duplexsynth.rewrite.config import RewriteConfig
+from duplexsynth.rewrite.llm import LLMError, LLMRewriter, shared_rewriter
+from duplexsynth.rewrite.prompt import PROMPT_VERSION
+from duplexsynth.rewrite.rules import (
+    RULES_VERSION,
+    find_unspeakable,
+    insert_fillers,
+    normalize_text,
+    trim_words,
+    word_count,
+)
+from duplexsynth.schemas.reasons import Reason
+from duplexsynth.schemas.records import ASSISTANT, SPEAKERS, USER, Dialogue, Reject
+from duplexsynth.schemas.rng import dialogue_rng
+
+STAGE = "rewrite"
+
+
+def _reject(d: Dialogue, reason: Reason, detail: str) -> Reject:
+    return Reject(d.source_file, d.source_index, d.record_id, STAGE, str(reason), detail, d.id)
+
+
+def check_input(dialogue: Dialogue) -> str | None:
+    """Why ``dialogue`` cannot be rewritten (no turns, unknown speaker, missing text), or None."""
+    if not dialogue.turns:
+        return f"dialogue {dialogue.id!r} has no turns"
+    for i, turn in enumerate(dialogue.turns):
+        if turn.speaker not in SPEAKERS:
+            return (
+                f"dialogue {dialogue.id!r} turn {i}: speaker {turn.speaker!r} is not user/assistant"
+            )
+        if not isinstance(turn.source_text, str) or not turn.source_text.strip():
+            return f"dialogue {dialogue.id!r} turn {i}: source_text is empty ({turn.source_text!r})"
+    return None
+
+
+def rewrite_dialogue(
+    dialogue: Dialogue, config: RewriteConfig, seed: int, client: Any | None = None
+) -> Dialogue | Reject:
+    """Spoken-style version of ``dialogue``: every turn gains ``spoken_text``.
+
+    With ``config.llm_model`` the dialogue goes to the LLM (``client``: an :class:`LLMRewriter`,
+    or an ``openai.OpenAI``-like object to wrap; default a shared rewriter for this config) and
+    the rules run after it as a final pass; otherwise the rules run alone, trimming assistant
+    turns to ``max_words_per_turn`` and inserting seeded fillers in user turns.
+
+    Returns a :class:`Reject` with ``bad_input``, ``llm_invalid``, ``llm_error`` or
+    ``rewrite_error`` (a turn the rules cannot make speakable) instead of emitting a bad row.
+    """
+    problem = check_input(dialogue)
+    if problem:
+        return _reject(dialogue, Reason.BAD_INPUT, problem)
+    if config.uses_llm:
+        return _rewrite_llm(dialogue, config, seed, client)
+    return _rewrite_rules(dialogue, config, seed)
+
+
+def _base_params(config: RewriteConfig) -> dict[str, Any]:
+    return {
+        "method": config.method,
+        "rules_version": RULES_VERSION,
+        "max_words_per_turn": config.max_words_per_turn,
+        "fillers": config.fillers,
+        "date_order": config.date_order,
+    }
+
+
+def _rewrite_rules(dialogue: Dialogue, config: RewriteConfig, seed: int) -> Dialogue | Reject:
+    rng = dialogue_rng(seed, dialogue.id, STAGE)
+    turns = []
+    trimmed: list[dict[str, int]] = []
+    fillers: list[dict[str, Any]] = []
+    for i, turn in enumerate(dialogue.turns):
+        text = normalize_text(turn.source_text, date_order=config.date_order)
+        if turn.speaker == ASSISTANT and config.trim:
+            before = word_count(text)
+            text = trim_words(text, config.max_words_per_turn)
+            if word_count(text) != before:
+                trimmed.append({"turn": i, "words_before": before, "words": word_count(text)})
+        if turn.speaker == USER and config.fillers and config.filler_rate > 0:
+            text, inserted = insert_fillers(text, rng, config.filler_rate)
+            fillers.extend({"turn": i, **f} for f in inserted)
+        bad = find_unspeakable(text)
+        if bad:
+            return _reject(
+                dialogue,
+                Reason.REWRITE_ERROR,
+                f"turn {i} ({turn.speaker}): the rules cannot make it speakable: {bad}",
+            )
+        turns.append(turn.replace(spoken_text=text))
+    params = {
+        **_base_params(config),
+        "trim": config.trim,
+        "filler_rate": config.filler_rate if config.fillers else 0.0,
+        "fillers_inserted": fillers,
+        "trimmed_turns": trimmed,
+    }
+    return dialogue.replace(
+        turns=tuple(turns),
+        rewrite_method="rules",
+        rewrite_model=None,
+        rewrite_prompt_version=None,
+        rewrite_temperature=None,
+        rewrite_seed=int(seed),
+    ).with_params(STAGE, params)
+
+
+def _rewrite_llm(
+    dialogue: Dialogue, config: RewriteConfig, seed: int, client: Any | None
+) -> Dialogue | Reject:
+    if client is None:
+        rewriter = shared_rewriter(config)
+    elif isinstance(client, LLMRewriter):
+        rewriter = client
+    else:
+        rewriter = LLMRewriter(config, client=client)
+    request_seed = None
+    if config.send_seed:
+        request_seed = int(dialogue_rng(seed, dialogue.id, f"{STAGE}.llm").integers(0, 2**31 - 1))
+    pairs = [(t.speaker, t.source_text) for t in dialogue.turns]
+    try:
+        outcome = rewriter.rewrite_turns(pairs, request_seed)
+    except LLMError as exc:
+        return _reject(dialogue, Reason.LLM_ERROR, str(exc))
+    if outcome.texts is None:
+        return _reject(dialogue, Reason.LLM_INVALID, outcome.problem or "invalid answer")
+    turns = tuple(t.replace(spoken_text=s) for t, s in zip(dialogue.turns, outcome.texts))
+    params = {
+        **_base_params(config),
+        "model": config.llm_model,
+        "base_url": config.public_base_url(),
+        "prompt_version": PROMPT_VERSION,
+        "temperature": config.temperature,
+        "length_tolerance": config.length_tolerance,
+        "response_format": config.response_format,
+        "request_seed": request_seed,
+        "repaired": outcome.repaired,
+        "first_problem": outcome.first_problem,
+    }
+    return dialogue.replace(
+        turns=turns,
+        rewrite_method="llm",
+        rewrite_model=config.llm_model,
+        rewrite_prompt_version=PROMPT_VERSION,
+        rewrite_temperature=float(config.temperature),
+        rewrite_seed=int(seed),
+    ).with_params(STAGE, params)
+
+
+class RewriteProcessor:
+    """Picklable processor for ``DialogueStage`` and the batching LLM transform.
+
+    ``setup()`` builds the LLM client once per worker (nothing is built at construction, and
+    the client is never pickled).
+    """
+
+    def __init__(self, config: RewriteConfig, seed: int, client: Any | None = None) -> None:
+        self.config = config
+        self.seed = int(seed)
+        self._client = client
+        self._rewriter: LLMRewriter | None = None
+
+    def setup(self) -> None:
+        if self.config.uses_llm and self._rewriter is None:
+            if isinstance(self._client, LLMRewriter):
+                self._rewriter = self._client
+            elif self._client is not None:
+                self._rewriter = LLMRewriter(self.config, client=self._client)
+            else:
+                self._rewriter = shared_rewriter(self.config)
+
+    @property
+    def rewriter(self) -> LLMRewriter | None:
+        return self._rewriter
+
+    def __call__(self, dialogue: Dialogue) -> Dialogue | Reject:
+        if self.config.uses_llm and self._rewriter is None:
+            self.setup()
+        return rewrite_dialogue(dialogue, self.config, self.seed, client=self._rewriter)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_rewriter"] = None
+        state["_client"] = None
+        return state
