@@ -1,0 +1,209 @@
+"""``duplexsynth run``: the whole DAG as one Beam pipeline (see ``duplexsynth.pipelines.run``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import click
+
+from duplexsynth.pipelines.commands.common import (
+    passed_options,
+    read_config_file,
+    run_or_fail,
+    stage_options,
+)
+from duplexsynth.schemas.arrow import STAGES
+
+#: flag -> (section, key, required): required targets must exist; others apply when they do
+FLAG_TARGETS: dict[str, list[tuple[str, str, bool]]] = {
+    "preset": [("mix", "preset", True)],
+    "sample_rate": [
+        ("write", "sample_rate", True),
+        ("synth", "sample_rate", False),
+        ("mix", "sample_rate_hz", False),
+    ],
+    "voice_bank": [("synth", "voice_bank", True)],
+    "llm_base_url": [("rewrite", "llm_base_url", True)],
+    "llm_model": [("rewrite", "llm_model", True)],
+    "keep_turn_audio": [("write", "keep_turn_audio", True)],
+    "target_shard_mb": [("write", "target_shard_mb", True)],
+}
+
+
+def _has_field(section: str, key: str) -> bool:
+    from duplexsynth.pipelines.config import config_class
+
+    try:
+        cls = config_class(section)
+    except ValueError:
+        return False
+    return key in {f.name for f in dataclasses.fields(cls)}
+
+
+def collect_overrides(
+    ctx: click.Context, sets: tuple[str, ...], stages: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """Section overrides from the flags the user passed, then ``--set`` items (which win)."""
+    from duplexsynth.pipelines.config import parse_set_option
+
+    overrides: dict[str, dict[str, Any]] = {}
+    passed = passed_options(ctx)
+    run_section = overrides.setdefault("run", {})
+    if "seed" in passed:
+        run_section["seed"] = passed["seed"]
+    if "limit" in passed:
+        run_section["limit"] = passed["limit"]
+    if "inputs" in passed and passed["inputs"]:
+        run_section["input"] = list(passed["inputs"])
+    if "from_stage" in passed:
+        run_section["from_stage"] = passed["from_stage"]
+    for flag, targets in FLAG_TARGETS.items():
+        if flag not in passed:
+            continue
+        for section, key, required in targets:
+            if section not in stages:
+                continue
+            if required or _has_field(section, key):
+                overrides.setdefault(section, {})[key] = passed[flag]
+    for item in sets:
+        section, key, value = parse_set_option(item)
+        overrides.setdefault(section, {})[key] = value
+    return overrides
+
+
+@click.command("run")
+@stage_options(
+    multiple_inputs=True,
+    input_required=False,
+    input_help=(
+        "Corpus file, glob or hf:NAME spec (repeatable); without it the bundled sample corpus. "
+        "With --from STAGE: the output root of the stage before STAGE."
+    ),
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="YAML or TOML file with a section per stage (filter, rewrite, synth, align, mix, "
+    "augment, write) and an optional `run` section (seed, input, limit, from_stage).",
+)
+@click.option(
+    "--from",
+    "from_stage",
+    type=click.Choice(STAGES),
+    default="filter",
+    show_default=True,
+    help="Start at this stage, reading --input as an existing output root "
+    "(e.g. --from mix --input OUT reads OUT/aligned).",
+)
+@click.option(
+    "--preset",
+    default=None,
+    help="Turn-taking preset of the mix stage, e.g. natural or omniflatten (mix.preset).",
+)
+@click.option(
+    "--sample-rate",
+    type=click.IntRange(8000, 192000),
+    default=24000,
+    show_default=True,
+    help="Sample rate of the final audio (write.sample_rate; also synth.sample_rate and "
+    "mix.sample_rate_hz, so nothing is resampled twice).",
+)
+@click.option(
+    "--voice-bank",
+    default=None,
+    help="Voice bank of the synth stage: a bundled one (default = Piper/Kokoro, espeak = fast "
+    "robotic voices) or a YAML/JSON file (synth.voice_bank).",
+)
+@click.option(
+    "--llm-base-url",
+    default=None,
+    help="OpenAI-compatible server for the rewrite stage (rewrite.llm_base_url).",
+)
+@click.option("--llm-model", default=None, help="Model name on that server (rewrite.llm_model).")
+@click.option(
+    "--keep-turn-audio/--no-keep-turn-audio",
+    default=False,
+    show_default=True,
+    help="Keep each turn's mono audio and the backchannel lexicon in the final rows.",
+)
+@click.option(
+    "--target-shard-mb",
+    type=click.FloatRange(min=0.001),
+    default=256.0,
+    show_default=True,
+    help="Cut the final Parquet shards at about this size.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="SECTION.KEY=VALUE",
+    help="Override any config value, e.g. --set filter.max_words_per_turn=120 --set augment.noise_p=0.5 "
+    "(repeatable; VALUE is parsed as YAML; wins over the file and the flags above).",
+)
+@click.option(
+    "--progress-every",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds between progress lines (per-stage counts and audio hours) on stderr.",
+)
+def command(
+    inputs: tuple[str, ...],
+    output: str,
+    seed: int,
+    limit: int | None,
+    beam_args: tuple[str, ...],
+    config_path: str | None,
+    from_stage: str,
+    preset: str | None,
+    sample_rate: int,
+    voice_bank: str | None,
+    llm_base_url: str | None,
+    llm_model: str | None,
+    keep_turn_audio: bool,
+    target_shard_mb: float,
+    sets: tuple[str, ...],
+    progress_every: float,
+) -> None:
+    """Run filter -> rewrite -> synth -> align -> mix -> augment -> write as ONE Beam pipeline.
+
+    Writes OUT/dialogues/part-*.parquet (one row per dialogue, stereo FLAC as a Hugging Face
+    Audio column; channel 0 = assistant, 1 = user), every stage's rejects to
+    OUT/rejects/<stage>/, the effective config to OUT/config.yaml and the run's counts to
+    OUT/summary.json (input records = dialogues written + all rejects).
+
+    Settings: defaults <- --config file <- the flags below <- --set. Without --input the
+    bundled sample corpus runs on the offline defaults. Anything after `--` goes to Beam,
+    e.g. `-- --runner=PortableRunner --job_endpoint=embed --environment_type=LOOPBACK`.
+    """
+    ctx = click.get_current_context()
+
+    def _go() -> dict[str, Any]:
+        from duplexsynth.pipelines.config import build_run_config
+        from duplexsynth.pipelines.run import RunSpec, run_pipeline, stages_from
+
+        file_data = read_config_file(config_path)
+        start = from_stage
+        if "from_stage" not in passed_options(ctx, ["from_stage"]):
+            start = (file_data.get("run") or {}).get("from_stage", from_stage)
+        stages = stages_from(start) if start in STAGES else STAGES
+        overrides = collect_overrides(ctx, sets, stages)
+        config = build_run_config(file_data, overrides, stages)
+        spec = RunSpec(
+            output_root=output,
+            config=config,
+            beam_args=list(beam_args),
+            progress_every_s=progress_every,
+        )
+        return run_pipeline(spec)
+
+    summary = run_or_fail(_go)
+    if summary is not None:
+        click.echo(
+            f"{summary['dialogues_written']} dialogues ({summary['audio_hours']:.4f} h) "
+            f"written to {summary['output']}"
+        )

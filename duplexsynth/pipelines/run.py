@@ -1,0 +1,346 @@
+"""The whole DAG as ONE Beam pipeline: filter -> rewrite -> synth -> align -> mix -> augment -> write.
+
+Each stage is its transform from ``duplexsynth.pipelines.transforms.<stage>`` (imported lazily,
+``<Stage>Transform(config, seed)`` returning ``{"main", "rejects"}``); the corpus is read by the
+filter's ``ReadCorpus(inputs, config, limit)``, or, with ``from_stage``, an existing stage output
+root is read with ``ReadStageInput``. Every stage's rejects go to ``OUT/rejects/<stage>/``, the
+final rows to ``OUT/dialogues/`` (see :mod:`duplexsynth.pipelines.write`), the effective config to
+``OUT/config.yaml`` and the run's counts to ``OUT/summary.json``, with the invariant
+``input_records == dialogues_written + sum(all rejects)``.
+
+While the pipeline runs, each process prints a combined progress line (kept, rejected and audio
+hours per stage) to stderr every few seconds; at the end a summary table.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+
+from duplexsynth.pipelines import io
+from duplexsynth.pipelines.config import RunConfig
+from duplexsynth.pipelines.stage import MAIN, REJECTS, audio_seconds, pipeline_options
+from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, STAGES
+
+#: stage -> (transform module, class) for the stages other engineers build (the naming table)
+TRANSFORMS: dict[str, tuple[str, str]] = {
+    "filter": ("duplexsynth.pipelines.transforms.filter", "FilterTransform"),
+    "rewrite": ("duplexsynth.pipelines.transforms.rewrite", "RewriteTransform"),
+    "synth": ("duplexsynth.pipelines.transforms.synth", "SynthTransform"),
+    "align": ("duplexsynth.pipelines.transforms.align", "AlignTransform"),
+    "mix": ("duplexsynth.pipelines.transforms.mix", "MixTransform"),
+    "augment": ("duplexsynth.pipelines.transforms.augment", "AugmentTransform"),
+    "write": ("duplexsynth.pipelines.transforms.write", "WriteTransform"),
+}
+RUN_DIR = ".run"
+PROGRESS_EVERY_S = 5.0
+
+
+def _import(module_name: str, attr: str, stage: str) -> Any:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise ValueError(
+                f"stage {stage!r} is not available in this installation ({module_name} is missing); "
+                f"run the stages before it and start later with --from"
+            ) from exc
+        raise
+    try:
+        return getattr(module, attr)
+    except AttributeError as exc:
+        raise ValueError(f"stage {stage!r}: {module_name} has no {attr}") from exc
+
+
+def stage_transform(stage: str, config: Any, seed: int) -> beam.PTransform:
+    """``<Stage>Transform(config, seed)`` for ``stage``."""
+    module_name, cls_name = TRANSFORMS[stage]
+    return _import(module_name, cls_name, stage)(config, seed)
+
+
+def stages_from(start: str) -> tuple[str, ...]:
+    """The stages a run starting at ``start`` executes (always ending with ``write``)."""
+    return STAGES[STAGES.index(start) :]
+
+
+def available_stages() -> dict[str, bool]:
+    """Which stage transforms are importable right now (for ``run --help`` and errors)."""
+    out = {}
+    for stage, (module_name, _) in TRANSFORMS.items():
+        try:
+            importlib.import_module(module_name)
+            out[stage] = True
+        except ModuleNotFoundError:
+            out[stage] = False
+    return out
+
+
+# ------------------------------------------------------------------------------------ progress
+class _Board:
+    """Per-process tallies of every stage, printed as one line at most every ``every_s``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset(PROGRESS_EVERY_S)
+
+    def reset(self, every_s: float) -> None:
+        self.every_s = every_s
+        self.counts: dict[str, list[float]] = {}
+        self.started = time.monotonic()
+        self.last = self.started
+
+    def add(self, stage: str, kept: int, rejected: int, audio_s: float) -> None:
+        with self.lock:
+            c = self.counts.setdefault(stage, [0, 0, 0.0])
+            c[0] += kept
+            c[1] += rejected
+            c[2] += audio_s
+            now = time.monotonic()
+            if now - self.last < self.every_s:
+                return
+            self.last = now
+            line = self.line(now)
+        print(line, file=sys.stderr, flush=True)
+
+    def line(self, now: float) -> str:
+        parts = []
+        for stage in STAGES:
+            if stage in self.counts:
+                kept, rej, audio = self.counts[stage]
+                hours = f" {audio / 3600:.3f}h" if audio else ""
+                parts.append(f"{stage} {int(kept)}/{int(rej)}{hours}")
+        return f"[run {now - self.started:6.0f}s] kept/rejected: " + " | ".join(parts)
+
+
+BOARD = _Board()
+
+
+class _Tally(beam.DoFn):
+    """Counts one stage's kept or rejected rows on the progress board; emits nothing."""
+
+    def __init__(self, stage: str, rejected: bool) -> None:
+        self.stage = stage
+        self.rejected = rejected
+
+    def process(self, row):
+        if self.rejected:
+            BOARD.add(self.stage, 0, 1, 0.0)
+        else:
+            BOARD.add(self.stage, 1, 0, audio_seconds(row))
+        return ()
+
+
+class _CountAndAudio(beam.CombineFn):
+    """``(rows, audio seconds)`` of a PCollection of rows."""
+
+    def create_accumulator(self):
+        return (0, 0.0)
+
+    def add_input(self, acc, row):
+        return (acc[0] + 1, acc[1] + audio_seconds(row))
+
+    def merge_accumulators(self, accs):
+        n, s = 0, 0.0
+        for a, b in accs:
+            n += a
+            s += b
+        return (n, s)
+
+    def extract_output(self, acc):
+        return acc
+
+
+def _write_json(path: str):
+    def _write(value: Any) -> Any:
+        io.write_json_atomic(path, value)
+        return value
+
+    return _write
+
+
+# ------------------------------------------------------------------------------------- running
+@dataclass
+class RunSpec:
+    """Everything :func:`run_pipeline` needs."""
+
+    output_root: str
+    config: RunConfig
+    beam_args: list[str] = field(default_factory=list)
+    progress_every_s: float = PROGRESS_EVERY_S
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return stages_from(self.config.run.from_stage)
+
+
+def build_source(spec: RunSpec) -> beam.PTransform:
+    """The pipeline's source: the corpus reader, or a stage output root with ``--from``."""
+    run = spec.config.run
+    if run.from_stage == "filter":
+        reader = _import("duplexsynth.pipelines.transforms.filter", "ReadCorpus", "filter")
+        return reader(tuple(run.input), spec.config.stages["filter"], run.limit)
+    if len(run.input) != 1:
+        raise ValueError(
+            f"--from {run.from_stage} reads one output root of the previous stage; "
+            f"got {len(run.input)} --input value(s)"
+        )
+    return io.ReadStageInput(run.input[0], run.from_stage, run.limit)
+
+
+def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
+    """Add the whole DAG to pipeline ``p``; returns the final rows' PCollection per stage."""
+    out_root = Path(spec.output_root)
+    run_dir = out_root / RUN_DIR
+    seed = spec.config.run.seed
+    source = build_source(spec)  # resolved before any pipeline step: errors come early
+    transforms = {s: stage_transform(s, spec.config.stages[s], seed) for s in spec.stages}
+    rows = p | "Read" >> source
+    _ = (
+        rows
+        | "CountInput" >> beam.combiners.Count.Globally()
+        | "WriteInputCount" >> beam.Map(_write_json(str(run_dir / "input.json")))
+    )
+    outputs: dict[str, Any] = {}
+    for stage in spec.stages:
+        label = stage.capitalize()
+        result = rows | label >> transforms[stage]
+        main, rejects = result[MAIN], result[REJECTS]
+        _ = main | f"{label}Progress" >> beam.ParDo(_Tally(stage, rejected=False))
+        _ = rejects | f"{label}RejectProgress" >> beam.ParDo(_Tally(stage, rejected=True))
+        _ = (
+            main
+            | f"{label}Count" >> beam.CombineGlobally(_CountAndAudio())
+            | f"{label}WriteCount" >> beam.Map(_write_json(str(run_dir / f"{stage}.json")))
+        )
+        _ = rejects | f"{label}WriteRejects" >> io.WriteShards(
+            str(out_root / "rejects" / stage),
+            REJECT_SCHEMA,
+            sort_key=io.reject_sort_key,
+            row_group_rows=1000,
+        )
+        outputs[stage] = main
+        rows = main
+    from duplexsynth.pipelines.transforms.write import WriteDialogues
+
+    _ = rows | "WriteDialogues" >> WriteDialogues(str(out_root), spec.config.stages["write"])
+    return outputs
+
+
+def write_effective_config(spec: RunSpec) -> Path:
+    """``OUT/config.yaml``: every section as the run used it (loadable with ``--config``)."""
+    import yaml
+
+    path = Path(spec.output_root) / "config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = (
+        "# Effective configuration of this duplexsynth run (defaults <- config file <- flags).\n"
+        "# Rerun it with: duplexsynth run --config config.yaml --output OUT\n"
+    )
+    tmp = path.with_name(".config.yaml.tmp")
+    tmp.write_text(header + yaml.safe_dump(spec.config.to_dict(), sort_keys=False))
+    tmp.replace(path)
+    return path
+
+
+def run_pipeline(spec: RunSpec) -> dict[str, Any]:
+    """Build and run the whole DAG; returns (and writes) the run summary.
+
+    Raises ``ValueError`` for user errors (missing stage, bad input) before anything runs and
+    ``RuntimeError`` if records were lost (input != written + rejects).
+    """
+    out_root = Path(spec.output_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    run_dir = out_root / RUN_DIR
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    write_effective_config(spec)
+    BOARD.reset(spec.progress_every_s)
+    started = time.monotonic()
+    print(
+        f"[run] {' -> '.join(spec.stages)} into {out_root} (seed {spec.config.run.seed})",
+        file=sys.stderr,
+        flush=True,
+    )
+    with beam.Pipeline(options=pipeline_options(spec.beam_args)) as p:
+        build(p, spec)
+    summary = collect_summary(spec, time.monotonic() - started)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    io.write_json_atomic(out_root / "summary.json", summary)
+    print_run_summary(summary)
+    written = summary["dialogues_written"]
+    lost = summary["input_records"] - written - sum(summary["rejected"].values())
+    if lost:
+        raise RuntimeError(
+            f"[run] lost records: {summary['input_records']} in, {written} written + "
+            f"{sum(summary['rejected'].values())} rejected; this is a bug, please report it"
+        )
+    return summary
+
+
+def collect_summary(spec: RunSpec, wall_s: float) -> dict[str, Any]:
+    """The run's ``summary.json`` from the count files and the written shards."""
+    out_root = Path(spec.output_root)
+    run_dir = out_root / RUN_DIR
+    n_in = json.loads((run_dir / "input.json").read_text())
+    stages: dict[str, Any] = {}
+    rejected_by_stage: dict[str, dict[str, int]] = {}
+    total_rejected: dict[str, int] = {}
+    previous = n_in
+    for stage in spec.stages:
+        kept, audio_s = json.loads((run_dir / f"{stage}.json").read_text())
+        rej = io.reject_counts(out_root, stage)
+        rejected_by_stage[stage] = rej
+        for reason, n in rej.items():
+            total_rejected[reason] = total_rejected.get(reason, 0) + n
+        stages[stage] = {
+            "input": previous,
+            "kept": kept,
+            "rejected": sum(rej.values()),
+            "audio_hours": round(audio_s / 3600.0, 6),
+        }
+        previous = kept
+    folder = out_root / STAGE_FOLDERS["write"]
+    written = io.folder_row_count(folder)
+    audio_s = json.loads((run_dir / "write.json").read_text())[1]
+    return {
+        "stage": "run",
+        "stages_run": list(spec.stages),
+        "input_records": n_in,
+        "dialogues_written": written,
+        "kept": written,
+        "rejected": dict(sorted(total_rejected.items())),
+        "rejected_by_stage": rejected_by_stage,
+        "per_stage": stages,
+        "audio_hours": round(audio_s / 3600.0, 6),
+        "wall_s": round(wall_s, 3),
+        "seed": spec.config.run.seed,
+        "output": str(folder),
+    }
+
+
+def print_run_summary(summary: dict[str, Any]) -> None:
+    """The final table on stderr: one line per stage, then rejects by stage and reason."""
+    lines = [
+        f"[run] done in {summary['wall_s']:.1f}s: {summary['input_records']} in, "
+        f"{summary['dialogues_written']} dialogues written "
+        f"({summary['audio_hours']:.4f} h audio), {sum(summary['rejected'].values())} rejected",
+        f"    {'stage':<9}{'in':>8}{'kept':>8}{'rejected':>10}{'audio h':>10}",
+    ]
+    for stage, s in summary["per_stage"].items():
+        lines.append(
+            f"    {stage:<9}{s['input']:>8}{s['kept']:>8}{s['rejected']:>10}{s['audio_hours']:>10.4f}"
+        )
+    for stage, reasons in summary["rejected_by_stage"].items():
+        for reason, n in reasons.items():
+            lines.append(f"    rejected at {stage:<8} {reason:<20} {n}")
+    lines.append(f"    output: {summary['output']}")
+    print("\n".join(lines), file=sys.stderr, flush=True)

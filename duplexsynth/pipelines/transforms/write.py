@@ -1,0 +1,47 @@
+"""Beam side of the final ``write`` step (library code: ``duplexsynth.pipelines.write``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import apache_beam as beam
+
+from duplexsynth.pipelines import io
+from duplexsynth.pipelines.config import WriteConfig
+from duplexsynth.pipelines.stage import DialogueStage
+from duplexsynth.pipelines.write import STAGE, FinalRowProcessor, final_schema
+from duplexsynth.schemas.arrow import STAGE_FOLDERS
+
+
+class WriteTransform(beam.PTransform):
+    """Shape mixed/augmented rows into final rows: ``{"main": rows, "rejects": reject rows}``.
+
+    Rows that break the contract (no stereo audio, wrong duration, ...) become ``bad_input``
+    rejects; writing the shards is :class:`WriteDialogues`.
+    """
+
+    def __init__(self, config: WriteConfig | None = None, seed: int | None = None) -> None:
+        super().__init__()
+        self.config = config or WriteConfig()
+        self.seed = seed
+
+    def expand(self, rows):
+        return rows | "Finalize" >> DialogueStage(STAGE, FinalRowProcessor(self.config, self.seed))
+
+
+class WriteDialogues(beam.PTransform):
+    """Write final rows to ``OUT/dialogues/part-*.parquet`` (deterministic, sorted by id)."""
+
+    def __init__(self, output_root: str, config: WriteConfig | None = None) -> None:
+        super().__init__()
+        self.output_root = str(output_root)
+        self.config = config or WriteConfig()
+
+    def expand(self, rows):
+        cfg = self.config
+        return rows | "WriteShards" >> io.WriteShards(
+            str(Path(self.output_root) / STAGE_FOLDERS[STAGE]),
+            final_schema(cfg),
+            target_shard_mb=cfg.target_shard_mb,
+            row_group_rows=cfg.row_group_rows,
+        )
