@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev]'
+# Lhotse (used only by the Lhotse exporter's read-back test) needs torch: take the CPU wheel
+# first so pip does not pull a multi-GB CUDA build, then the extras.
+.venv/bin/python -m pip install -q torch==2.13.0
+.venv/bin/python -m pip install -q -e '.[dev,lhotse]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 set +e
