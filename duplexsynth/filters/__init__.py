@@ -1,1 +1,36 @@
-"""filters stage (being built)."""
+"""The filter stage: corpus ingestion and the TTS-suitability filter (plain Python, no Beam).
+
+Public API: :func:`filter_dialogue` (one dialogue -> kept prefix or reject),
+:class:`FilterProcessor`, :class:`FilterConfig`, :func:`dedup_dialogues` (corpus-level
+duplicates), :func:`resolve_sources`/:func:`iter_raw_records` (inputs) and :func:`parse_raw`
+(one raw record -> ``Dialogue``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from duplexsynth.filters.config import FilterConfig
+from duplexsynth.filters.dedup import dedup_dialogues
+from duplexsynth.filters.readers import ParseError, detect_format, parse_raw
+from duplexsynth.filters.screen import FilterProcessor, filter_dialogue
+from duplexsynth.filters.sources import iter_raw_records, resolve_sources
+
+
+def sample_corpus_dir() -> Path:
+    """The bundled sample corpus (``duplexsynth/data/sample``), read when no input is given."""
+    return Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+__all__ = [
+    "FilterConfig",
+    "FilterProcessor",
+    "ParseError",
+    "dedup_dialogues",
+    "detect_format",
+    "filter_dialogue",
+    "iter_raw_records",
+    "parse_raw",
+    "resolve_sources",
+    "sample_corpus_dir",
+]
