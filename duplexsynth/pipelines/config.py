@@ -4,7 +4,7 @@ A run config file (YAML or TOML) has one section per stage, named as in :data:`R
 plus an optional ``run`` section (``seed``, ``input``, ``limit``)::
 
     run:   {seed: 7, limit: 20}
-    filter: {max_words: 120}
+    filter: {max_words_per_turn: 120}
     mix:   {preset: natural}
     write: {target_shard_mb: 128}
 

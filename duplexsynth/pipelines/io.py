@@ -152,15 +152,24 @@ def reject_sort_key(row: dict[str, Any]) -> tuple:
 
 
 class _WriteTempFiles(beam.DoFn):
-    """Buffers rows and writes them to temporary Parquet files; emits the file paths."""
+    """Buffers rows, sorts each buffer by key and writes it to a temporary Parquet file.
+
+    Emits the file paths; :func:`finalize_shards` then merges the sorted files.
+    """
 
     def __init__(
-        self, tmp_dir: str, schema: pa.Schema, max_buffer_mb: float, row_group_rows: int
+        self,
+        tmp_dir: str,
+        schema: pa.Schema,
+        max_buffer_mb: float,
+        row_group_rows: int,
+        sort_key: Callable[[dict[str, Any]], tuple] = row_sort_key,
     ) -> None:
         self.tmp_dir = tmp_dir
         self.schema = schema
         self.max_buffer_bytes = int(max_buffer_mb * 1e6)
         self.row_group_rows = row_group_rows
+        self.sort_key = sort_key
 
     def start_bundle(self):
         self.buffer: list[dict[str, Any]] = []
@@ -177,15 +186,29 @@ class _WriteTempFiles(beam.DoFn):
             yield WindowedValue(self._flush(), MIN_TIMESTAMP, [GlobalWindow()])
 
     def _flush(self) -> str:
-        os.makedirs(self.tmp_dir, exist_ok=True)
-        path = os.path.join(self.tmp_dir, f"{uuid.uuid4().hex}.parquet")
-        table = pa.Table.from_pylist(self.buffer, schema=self.schema)
-        pq.write_table(
-            table, path, row_group_size=self.row_group_rows, compression=PARQUET_COMPRESSION
+        path = write_sorted_temp(
+            self.tmp_dir, self.buffer, self.schema, self.sort_key, self.row_group_rows
         )
         self.buffer = []
         self.buffer_bytes = 0
         return path
+
+
+def write_sorted_temp(
+    tmp_dir: str,
+    rows: list[dict[str, Any]],
+    schema: pa.Schema,
+    sort_key: Callable[[dict[str, Any]], tuple],
+    row_group_rows: int,
+) -> str:
+    """Write ``rows`` sorted by ``sort_key`` to a new temporary file in ``tmp_dir``."""
+    os.makedirs(tmp_dir, exist_ok=True)
+    path = os.path.join(tmp_dir, f"{uuid.uuid4().hex}.parquet")
+    table = pa.Table.from_pylist(sorted(rows, key=sort_key), schema=schema)
+    pq.write_table(
+        table, path, row_group_size=max(1, row_group_rows), compression=PARQUET_COMPRESSION
+    )
+    return path
 
 
 def _approx_size(value: Any) -> int:
@@ -198,6 +221,16 @@ def _approx_size(value: Any) -> int:
     return 8
 
 
+def _sorted_file_rows(path: str, sort_key: Callable[[dict[str, Any]], tuple]) -> Iterator[tuple]:
+    """``(key, approx bytes, row)`` of one sorted temp file, one row group in memory at a time."""
+    pf = pq.ParquetFile(path)
+    for rg in range(pf.metadata.num_row_groups):
+        meta = pf.metadata.row_group(rg)
+        per_row = max(1, meta.total_byte_size // max(1, meta.num_rows))
+        for row in pf.read_row_group(rg).to_pylist():
+            yield sort_key(row), per_row, row
+
+
 def finalize_shards(
     tmp_files: list[str],
     out_dir: str,
@@ -206,61 +239,44 @@ def finalize_shards(
     target_shard_mb: float = 256.0,
     row_group_rows: int = 64,
 ) -> list[str]:
-    """Sort the rows of ``tmp_files`` by ``sort_key`` and write ``out_dir/part-NNNNN.parquet``.
+    """Merge the sorted ``tmp_files`` into ``out_dir/part-NNNNN.parquet`` of ~``target_shard_mb``.
 
-    Old ``part-*`` files in ``out_dir`` are replaced. Always writes at least one (possibly empty)
-    shard so that readers find the schema. Returns the written paths.
+    Each temp file must be sorted by ``sort_key`` (``write_sorted_temp`` does that); the merge
+    streams them, holding one row group per file and one shard in memory. Old ``part-*``
+    files in ``out_dir`` are replaced. Always writes at least one (possibly empty) shard so
+    that readers find the schema. Returns the written paths.
     """
-    tmp_files = sorted(tmp_files)
-    index: list[tuple[tuple, int, int, int, int]] = []  # key, file#, row group, row, approx bytes
-    for fi, path in enumerate(tmp_files):
-        pf = pq.ParquetFile(path)
-        for rg in range(pf.metadata.num_row_groups):
-            meta = pf.metadata.row_group(rg)
-            keys_tbl = pf.read_row_group(rg, columns=_key_columns(schema))
-            per_row = max(1, meta.total_byte_size // max(1, meta.num_rows))
-            for r, row in enumerate(keys_tbl.to_pylist()):
-                index.append((sort_key(row), fi, rg, r, per_row))
-    index.sort(key=lambda t: t[0])
+    import heapq
 
+    tmp_files = sorted(tmp_files)
     os.makedirs(out_dir, exist_ok=True)
     for old in part_files(out_dir):
         os.remove(old)
     target = max(1, int(target_shard_mb * 1e6))
-    shards: list[list[tuple[int, int, int]]] = [[]]
-    size = 0
-    for _, fi, rg, r, nbytes in index:
-        if shards[-1] and size + nbytes > target:
-            shards.append([])
-            size = 0
-        shards[-1].append((fi, rg, r))
-        size += nbytes
+    merged = heapq.merge(*(_sorted_file_rows(p, sort_key) for p in tmp_files), key=lambda t: t[0])
+    written: list[str] = []
 
-    written = []
-    cache_key: tuple[int, int] | None = None
-    cache_rows: list[dict[str, Any]] = []
-    files = [pq.ParquetFile(p) for p in tmp_files]
-    for si, members in enumerate(shards):
-        rows = []
-        for fi, rg, r in members:
-            if cache_key != (fi, rg):
-                cache_rows = files[fi].read_row_group(rg).to_pylist()
-                cache_key = (fi, rg)
-            rows.append(cache_rows[r])
-        path = os.path.join(out_dir, f"part-{si:05d}.parquet")
+    def _write(rows: list[dict[str, Any]]) -> None:
+        path = os.path.join(out_dir, f"part-{len(written):05d}.parquet")
         table = pa.Table.from_pylist(rows, schema=schema)
         pq.write_table(
             table, path, row_group_size=max(1, row_group_rows), compression=PARQUET_COMPRESSION
         )
         written.append(path)
+
+    shard: list[dict[str, Any]] = []
+    size = 0
+    for _, nbytes, row in merged:
+        if shard and size + nbytes > target:
+            _write(shard)
+            shard, size = [], 0
+        shard.append(row)
+        size += nbytes
+    if shard or not written:
+        _write(shard)
     for p in tmp_files:
         os.remove(p)
     return written
-
-
-def _key_columns(schema: pa.Schema) -> list[str]:
-    wanted = ["id", "source_file", "source_index", "stage", "reason", "detail"]
-    return [c for c in wanted if c in schema.names]
 
 
 class WriteShards(beam.PTransform):
@@ -296,7 +312,8 @@ class WriteShards(beam.PTransform):
 
         return (
             rows
-            | "WriteTemp" >> beam.ParDo(_WriteTempFiles(tmp_dir, schema, self.buffer_mb, rg_rows))
+            | "WriteTemp"
+            >> beam.ParDo(_WriteTempFiles(tmp_dir, schema, self.buffer_mb, rg_rows, sort_key))
             | "CollectTemp" >> beam.combiners.ToList()
             | "Finalize" >> beam.Map(_finalize)
         )
@@ -311,12 +328,8 @@ def write_rows(
 ) -> list[str]:
     """Write rows without Beam (tests, small tools): same layout and bytes as ``WriteShards``."""
     tmp = os.path.join(str(out_dir), f".tmp-{uuid.uuid4().hex[:12]}")
-    os.makedirs(tmp, exist_ok=True)
-    path = os.path.join(tmp, "rows.parquet")
-    pq.write_table(
-        pa.Table.from_pylist([conform_row(r, schema) for r in rows], schema=schema),
-        path,
-        row_group_size=max(1, row_group_rows),
+    path = write_sorted_temp(
+        tmp, [conform_row(r, schema) for r in rows], schema, sort_key, row_group_rows
     )
     written = finalize_shards([path], str(out_dir), schema, sort_key, row_group_rows=row_group_rows)
     shutil.rmtree(tmp, ignore_errors=True)

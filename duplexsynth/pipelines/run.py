@@ -212,6 +212,8 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     for stage in spec.stages:
         label = stage.capitalize()
+        if stage == "synth":  # spread dialogues over workers before the expensive stages
+            rows = rows | "SpreadBeforeSynth" >> beam.Reshuffle()
         result = rows | label >> transforms[stage]
         main, rejects = result[MAIN], result[REJECTS]
         _ = main | f"{label}Progress" >> beam.ParDo(_Tally(stage, rejected=False))

@@ -176,8 +176,6 @@ def write_dialogue_rows(
     import shutil
     import uuid
 
-    import pyarrow.parquet as pq
-
     from duplexsynth.pipelines import io
     from duplexsynth.schemas.arrow import conform_row
 
@@ -185,10 +183,13 @@ def write_dialogue_rows(
     schema = final_schema(cfg)
     folder = Path(output_root) / STAGE_FOLDERS[STAGE]
     tmp = folder / f".tmp-{uuid.uuid4().hex[:12]}"
-    tmp.mkdir(parents=True, exist_ok=True)
-    path = str(tmp / "rows.parquet")
-    table = pa.Table.from_pylist([conform_row(r, schema) for r in final_rows], schema=schema)
-    pq.write_table(table, path, row_group_size=cfg.row_group_rows)
+    path = io.write_sorted_temp(
+        str(tmp),
+        [conform_row(r, schema) for r in final_rows],
+        schema,
+        io.row_sort_key,
+        cfg.row_group_rows,
+    )
     written = io.finalize_shards(
         [path],
         str(folder),

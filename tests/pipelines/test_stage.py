@@ -104,3 +104,21 @@ def test_portable_runner_loopback(filtered_root: Path, tmp_path: Path) -> None:
         ],
     )
     assert summary["kept"] == 17
+
+
+def test_finalize_merges_sorted_temp_files_into_ordered_shards(tmp_path: Path) -> None:
+    from duplexsynth.schemas.arrow import stage_schema
+
+    schema = stage_schema("filter")
+    rows = [_dialogue(i).to_row() for i in range(60)]
+    tmp = str(tmp_path / "tmp")
+    temps = [
+        io.write_sorted_temp(tmp, rows[k::3], schema, io.row_sort_key, row_group_rows=4)
+        for k in range(3)
+    ]
+    written = io.finalize_shards(
+        temps, str(tmp_path / "out"), schema, io.row_sort_key, target_shard_mb=0.002
+    )
+    assert len(written) > 1, "a tiny target must cut several shards"
+    ids = [r["id"] for r in io.read_folder_rows(tmp_path / "out")]
+    assert ids == sorted(r["id"] for r in rows)
