@@ -61,6 +61,13 @@ def main(verbose: int) -> None:
         logging.getLogger("apache_beam").setLevel(logging.ERROR)
 
 
+class _DropBeamImportNoise(logging.Filter):
+    """Beam logs a GCP-extras warning on import ("apitools not found ...") that does not apply."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("apitools not found")
+
+
 def _register() -> None:
     for name in COMMAND_MODULES:
         try:
@@ -72,6 +79,7 @@ def _register() -> None:
         main.add_command(module.command)
 
 
+logging.getLogger().addFilter(_DropBeamImportNoise())
 _register()
 
 if __name__ == "__main__":  # pragma: no cover

@@ -138,7 +138,7 @@ _FALLBACKS = click.Choice(["faster-whisper", "whisper-timestamped", "none"], cas
     "config_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="YAML/TOML file whose `align` section sets any AlignConfig knob (see docs/align.md); "
+    help="YAML/TOML file whose `align` section sets any AlignConfig knob (see the README); "
     "flags given on the command line override it.",
 )
 def command(

@@ -159,7 +159,7 @@ def _pair(flag: str, field: str, what: str, kind=float):
     type=click.Path(dir_okay=False),
     default=None,
     help="YAML/TOML file whose `augment` section sets any AugmentConfig knob (see "
-    "docs/augment.md); flags given on the command line override it.",
+    "the README); flags given on the command line override it.",
 )
 def command(
     input_root: str,

@@ -108,7 +108,7 @@ def _by_preset(knob: str) -> str:
     "config_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="YAML/TOML file whose `mix` section sets any MixConfig knob (see docs/mix.md); "
+    help="YAML/TOML file whose `mix` section sets any MixConfig knob (see the README); "
     "flags given on the command line override it.",
 )
 def command(

@@ -36,7 +36,7 @@ OPTION_TO_FIELD = {
     show_default=True,
     help="Voice bank: a YAML/JSON file, or a bundled bank: `default` (Piper joe as the assistant, "
     "10 Kokoro voices and blends as users, all offline) or `espeak` (fast robotic voices for "
-    "quick looks). Format: docs/synth.md.",
+    "quick looks). Format: the README.",
 )
 @click.option(
     "--sample-rate",
@@ -135,7 +135,7 @@ OPTION_TO_FIELD = {
     "config_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="YAML/TOML file whose `synth` section sets any SynthConfig knob (see docs/synth.md); "
+    help="YAML/TOML file whose `synth` section sets any SynthConfig knob (see the README); "
     "flags given on the command line override it.",
 )
 def command(

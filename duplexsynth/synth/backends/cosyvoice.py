@@ -9,7 +9,7 @@ with torch's RNG, so every utterance seeds torch from a hash of (voice, text): t
 the same voice gives the same audio (on the same hardware and library versions).
 
 CosyVoice is not on PyPI (the ``cosyvoice`` package there is an unofficial repack that downloads
-weights at run time): install it from its repository, see docs/synth.md. This module imports it
+weights at run time): install it from its repository, see the README. This module imports it
 only in :meth:`CosyVoiceBackend.load`, so the rest of duplexsynth works without it.
 """
 
