@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from duplexsynth.pipelines.commands.common import load_stage_config, run_or_fail, stage_options
+from duplexsynth.pipelines.commands.common import (
+    cache_dir_option,
+    config_option,
+    load_stage_config,
+    run_or_fail,
+    stage_options,
+)
 
 #: click parameter name -> AlignConfig field
 OPTION_TO_FIELD = {
@@ -127,20 +133,8 @@ _FALLBACKS = click.Choice(["faster-whisper", "whisper-timestamped", "none"], cas
     show_default=True,
     help="Reuse transcriptions from the content-addressed cache (a rerun recognises nothing twice).",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Cache folder [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="YAML/TOML file whose `align` section sets any AlignConfig knob (see the README); "
-    "flags given on the command line override it.",
-)
+@cache_dir_option("ASR transcripts")
+@config_option("align")
 def command(
     input_root: str,
     output: str,

@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 
 from duplexsynth.augment.config import NOISE_LEVEL_MODES, AugmentConfig
-from duplexsynth.pipelines.commands.common import load_stage_config, run_or_fail, stage_options
+from duplexsynth.pipelines.commands.common import (
+    cache_dir_option,
+    config_option,
+    load_stage_config,
+    run_or_fail,
+    stage_options,
+)
 
 _D = AugmentConfig()
 
@@ -147,20 +153,8 @@ def _pair(flag: str, field: str, what: str, kind=float):
     show_default=True,
     help="Channel(s) to augment (repeatable). Channels not named stay bit-for-bit as mixed.",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Cache root for the RIR library [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="YAML/TOML file whose `augment` section sets any AugmentConfig knob (see "
-    "the README); flags given on the command line override it.",
-)
+@cache_dir_option("the simulated RIR library")
+@config_option("augment")
 def command(
     input_root: str,
     output: str,

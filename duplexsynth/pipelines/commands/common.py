@@ -129,3 +129,25 @@ def load_stage_config(
     if not values:
         return config_cls()
     return config_cls.from_dict(values)
+
+
+def config_option(section: str):
+    """The ``--config FILE`` option of a stage command, reading the file's ``section``."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help=f"YAML or TOML config file; its `{section}` section sets any of this stage's "
+        "settings (keys as in the README); flags given on the command line override it.",
+    )
+
+
+def cache_dir_option(what: str):
+    """The ``--cache-dir DIR`` option: where content-addressed results of ``what`` are kept."""
+    return click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help=f"Cache root for {what} [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
+    )

@@ -5,7 +5,12 @@ from __future__ import annotations
 import click
 
 from duplexsynth.filters.config import CHECKS, FORMAT_CHOICES, FilterConfig
-from duplexsynth.pipelines.commands.common import load_stage_config, run_or_fail, stage_options
+from duplexsynth.pipelines.commands.common import (
+    config_option,
+    load_stage_config,
+    run_or_fail,
+    stage_options,
+)
 
 #: click parameter -> FilterConfig field
 OPTION_TO_FIELD = {
@@ -144,14 +149,7 @@ Examples:
     type=click.Path(file_okay=False),
     help="Cache folder for hf: inputs.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    show_default=True,
-    help="YAML or TOML file; its `filter` section sets any option (flags given here win).",
-)
+@config_option("filter")
 def command(
     inputs: tuple[str, ...],
     output: str,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from duplexsynth.pipelines.commands.common import load_stage_config, run_or_fail, stage_options
+from duplexsynth.pipelines.commands.common import (
+    config_option,
+    load_stage_config,
+    run_or_fail,
+    stage_options,
+)
 from duplexsynth.schedule.presets import DEFAULT_PRESET, PRESET_NAMES, PRESETS
 
 #: click parameter name -> MixConfig field
@@ -103,14 +108,7 @@ def _by_preset(knob: str) -> str:
     show_default=True,
     help="Frame rate of the frame-level activity/state labels (12.5 Hz = Mimi's).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="YAML/TOML file whose `mix` section sets any MixConfig knob (see the README); "
-    "flags given on the command line override it.",
-)
+@config_option("mix")
 def command(
     input_root: str,
     output: str,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from duplexsynth.pipelines.commands.common import load_stage_config, run_or_fail, stage_options
+from duplexsynth.pipelines.commands.common import (
+    cache_dir_option,
+    config_option,
+    load_stage_config,
+    run_or_fail,
+    stage_options,
+)
 from duplexsynth.rewrite.config import RESPONSE_FORMATS, RewriteConfig
 
 #: click parameter -> RewriteConfig field
@@ -123,13 +129,7 @@ Answers are cached by content (prompt version, model, parameters, messages) unde
     help="Attempts per request on timeouts, 429, 5xx and connection errors (exponential "
     "backoff with jitter, Retry-After honoured); then the dialogue is rejected as llm_error.",
 )
-@click.option(
-    "--cache-dir",
-    default=None,
-    show_default="$DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth",
-    type=click.Path(file_okay=False),
-    help="Root of the content-addressed cache of LLM answers.",
-)
+@cache_dir_option("LLM answers")
 @click.option(
     "--cache/--no-cache", default=True, show_default=True, help="Use the LLM answer cache."
 )
@@ -159,14 +159,7 @@ Answers are cached by content (prompt version, model, parameters, messages) unde
     show_default=True,
     help="How to read ambiguous numeric dates like 3/4/2024.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    show_default=True,
-    help="YAML or TOML file; its `rewrite` section sets any option (flags given here win).",
-)
+@config_option("rewrite")
 def command(
     input_root: str,
     output: str,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from duplexsynth.pipelines.commands.common import load_stage_config, run_or_fail, stage_options
+from duplexsynth.pipelines.commands.common import (
+    cache_dir_option,
+    config_option,
+    load_stage_config,
+    run_or_fail,
+    stage_options,
+)
 
 #: click parameter name -> SynthConfig field
 OPTION_TO_FIELD = {
@@ -117,12 +123,7 @@ OPTION_TO_FIELD = {
     show_default=True,
     help="Reuse finished utterances from the content-addressed cache (a rerun synthesizes nothing twice).",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Cache folder [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
-)
+@cache_dir_option("synthesized audio")
 @click.option(
     "--engine-threads",
     type=click.IntRange(min=0),
@@ -130,14 +131,7 @@ OPTION_TO_FIELD = {
     show_default=True,
     help="CPU threads per engine (0 = the engine's default).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="YAML/TOML file whose `synth` section sets any SynthConfig knob (see the README); "
-    "flags given on the command line override it.",
-)
+@config_option("synth")
 def command(
     input_root: str,
     output: str,
