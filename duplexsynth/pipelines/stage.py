@@ -286,3 +286,31 @@ def print_summary(summary: dict[str, Any]) -> None:
         lines.append(f"    audio: {summary['audio_hours']:.4f} h")
     lines.append(f"    output: {summary.get('output')}")
     print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def run_transform_stage(
+    stage: str,
+    transform: beam.PTransform,
+    *,
+    input_root: str,
+    output_root: str,
+    limit: int | None,
+    beam_args: list[str] | tuple[str, ...],
+    extra_summary: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run a stage transform over the previous stage's output under ``input_root``.
+
+    The common body of every stage command after ``filter``: read ``IN/<previous folder>``
+    (first ``limit`` rows), apply ``transform`` (returning main/rejects), write and summarize.
+    """
+    from duplexsynth.pipelines.io import ReadStageInput
+
+    spec = StageRun(
+        stage=stage,
+        output_root=output_root,
+        source=ReadStageInput(input_root, stage, limit),
+        build=lambda rows: rows | stage.capitalize() >> transform,
+        beam_args=list(beam_args),
+        extra_summary=dict(extra_summary or {}),
+    )
+    return run_stage(spec)

@@ -156,8 +156,7 @@ def command(
     """
     from duplexsynth.align.config import AlignConfig
     from duplexsynth.align.processor import preflight
-    from duplexsynth.pipelines import io
-    from duplexsynth.pipelines.stage import StageRun, run_stage
+    from duplexsynth.pipelines.stage import run_transform_stage
     from duplexsynth.pipelines.transforms.align import AlignTransform
 
     ctx = click.get_current_context()
@@ -168,13 +167,13 @@ def command(
             preflight(config)
         except RuntimeError as exc:
             raise ValueError(str(exc)) from exc
-        transform = AlignTransform(config, seed)
-        spec = StageRun(
-            stage="align",
+        return run_transform_stage(
+            "align",
+            AlignTransform(config, seed),
+            input_root=input_root,
             output_root=output,
-            source=io.ReadStageInput(input_root, "align", limit),
-            build=lambda rows: rows | transform,
-            beam_args=list(beam_args),
+            limit=limit,
+            beam_args=beam_args,
             extra_summary={
                 "seed": seed,
                 "backend": config.backend,
@@ -182,6 +181,5 @@ def command(
                 "asr_model": config.model_for(config.asr_backend) if config.asr_backend else None,
             },
         )
-        return run_stage(spec)
 
     run_or_fail(_run)

@@ -176,22 +176,21 @@ def command(
     params["augment"]; the clean mix stays in clean_audio. Same input and seed give
     byte-identical shards.
     """
-    from duplexsynth.pipelines import io
-    from duplexsynth.pipelines.stage import StageRun, run_stage
+    from duplexsynth.pipelines.stage import run_transform_stage
     from duplexsynth.pipelines.transforms.augment import AugmentTransform
 
     ctx = click.get_current_context()
 
     def _run():
         config = load_stage_config(AugmentConfig, "augment", config_path, ctx, OPTION_TO_FIELD)
-        spec = StageRun(
-            stage="augment",
+        return run_transform_stage(
+            "augment",
+            AugmentTransform(config, seed),
+            input_root=input_root,
             output_root=output,
-            source=io.ReadStageInput(input_root, "augment", limit),
-            build=lambda rows: rows | AugmentTransform(config, seed),
-            beam_args=list(beam_args),
+            limit=limit,
+            beam_args=beam_args,
             extra_summary={"seed": seed, "augmented_channels": list(config.channels)},
         )
-        return run_stage(spec)
 
     run_or_fail(_run)

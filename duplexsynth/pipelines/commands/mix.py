@@ -128,8 +128,7 @@ def command(
     give byte-identical shards. Dialogues that break the input contract go to
     OUT/rejects/mix/ as bad_input. Check the realism with `duplexsynth stats OUT`.
     """
-    from duplexsynth.pipelines import io
-    from duplexsynth.pipelines.stage import StageRun, run_stage
+    from duplexsynth.pipelines.stage import run_transform_stage
     from duplexsynth.pipelines.transforms.mix import MixTransform
     from duplexsynth.schedule.config import MixConfig
 
@@ -137,15 +136,15 @@ def command(
 
     def _run():
         config = load_stage_config(MixConfig, "mix", config_path, ctx, OPTION_TO_FIELD)
-        spec = StageRun(
-            stage="mix",
+        return run_transform_stage(
+            "mix",
+            MixTransform(config, seed),
+            input_root=input_root,
             output_root=output,
-            source=io.ReadStageInput(input_root, "mix", limit),
-            build=lambda rows: rows | MixTransform(config, seed),
-            beam_args=list(beam_args),
+            limit=limit,
+            beam_args=beam_args,
             extra_summary={"preset": config.preset, "seed": seed},
         )
-        return run_stage(spec)
 
     run_or_fail(_run)
     click.echo(f"realism figures: duplexsynth stats {output}", err=True)

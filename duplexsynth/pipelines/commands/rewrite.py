@@ -173,8 +173,7 @@ def command(
     ctx = click.get_current_context()
 
     def go() -> None:
-        from duplexsynth.pipelines import io
-        from duplexsynth.pipelines.stage import StageRun, run_stage
+        from duplexsynth.pipelines.stage import run_transform_stage
         from duplexsynth.pipelines.transforms.rewrite import RewriteTransform
         from duplexsynth.rewrite.prompt import PROMPT_VERSION
         from duplexsynth.rewrite.rules import RULES_VERSION
@@ -191,15 +190,15 @@ def command(
                 prompt_version=PROMPT_VERSION,
                 cache_dir=config.cache_dir,
             )
-        spec = StageRun(
-            stage="rewrite",
+        summary = run_transform_stage(
+            "rewrite",
+            RewriteTransform(config, seed),
+            input_root=input_root,
             output_root=output,
-            source=io.ReadStageInput(input_root, "rewrite", limit),
-            build=lambda rows: rows | "Rewrite" >> RewriteTransform(config, seed),
-            beam_args=list(beam_args),
+            limit=limit,
+            beam_args=beam_args,
             extra_summary=extra,
         )
-        summary = run_stage(spec)
         failed = summary["rejected"].get("llm_error", 0)
         if config.uses_llm and failed and summary["kept"] == 0:
             click.echo(

@@ -152,8 +152,7 @@ def command(
     dialogue to its clean prefix or rejects it to OUT/rejects/synth/. Finished utterances are
     cached by content, so a rerun after a crash synthesizes nothing twice.
     """
-    from duplexsynth.pipelines import io
-    from duplexsynth.pipelines.stage import StageRun, run_stage
+    from duplexsynth.pipelines.stage import run_transform_stage
     from duplexsynth.pipelines.transforms.synth import SynthTransform
     from duplexsynth.synth.config import SynthConfig
     from duplexsynth.synth.engine import preflight
@@ -165,12 +164,13 @@ def command(
         transform = SynthTransform(config, seed)
         preflight(config, transform.processor.bank)
         bank = transform.processor.bank
-        spec = StageRun(
-            stage="synth",
+        return run_transform_stage(
+            "synth",
+            transform,
+            input_root=input_root,
             output_root=output,
-            source=io.ReadStageInput(input_root, "synth", limit),
-            build=lambda rows: rows | transform,
-            beam_args=list(beam_args),
+            limit=limit,
+            beam_args=beam_args,
             extra_summary={
                 "seed": seed,
                 "voice_bank": bank.source,
@@ -179,6 +179,5 @@ def command(
                 "sample_rate": config.sample_rate,
             },
         )
-        return run_stage(spec)
 
     run_or_fail(_run)
