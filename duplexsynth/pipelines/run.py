@@ -196,6 +196,25 @@ def build_source(spec: RunSpec) -> beam.PTransform:
     return io.ReadStageInput(run.input[0], run.from_stage, run.limit)
 
 
+def preflight(spec: RunSpec, transforms: dict[str, beam.PTransform]) -> None:
+    """Fail in seconds, before the pipeline starts, when a configured backend cannot work
+    (a CosyVoice bank without ``cosyvoice_model``, an ASR backend that is not installed, ...).
+
+    Raises ``ValueError`` with what to pass or install, as the stage commands do.
+    """
+    if "synth" in transforms:
+        from duplexsynth.synth.engine import preflight as synth_preflight
+
+        synth_preflight(spec.config.stages["synth"], transforms["synth"].processor.bank)
+    if "align" in transforms:
+        from duplexsynth.align.processor import preflight as align_preflight
+
+        try:
+            align_preflight(spec.config.stages["align"])
+        except RuntimeError as exc:
+            raise ValueError(str(exc)) from exc
+
+
 def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     """Add the whole DAG to pipeline ``p``; returns the final rows' PCollection per stage."""
     out_root = Path(spec.output_root)
@@ -203,6 +222,7 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     seed = spec.config.run.seed
     source = build_source(spec)  # resolved before any pipeline step: errors come early
     transforms = {s: stage_transform(s, spec.config.stages[s], seed) for s in spec.stages}
+    preflight(spec, transforms)
     rows = p | "Read" >> source
     _ = (
         rows

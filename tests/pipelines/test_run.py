@@ -199,3 +199,18 @@ def test_whole_dag_from_a_corpus(tmp_path: Path, monkeypatch) -> None:
     assert "| filter | code | 1 |" in (out / "README.md").read_text()
     assert runner.invoke(main, ["export", "moshi", str(out), str(tmp_path / "m")]).exit_code == 0
     assert len((tmp_path / "m" / "dataset.jsonl").read_text().splitlines()) == 2
+
+
+def test_run_preflight_fails_fast_on_an_unconfigured_tts_server(tmp_path: Path) -> None:
+    """A bank with OpenAI-compatible voices but no --tts-base-url stops before any pipeline step."""
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(
+        "version: 1\nassistant: srv-a\nvoices:\n"
+        "  - {id: srv-a, backend: openai, params: {voice: alloy}, role: assistant}\n"
+        "  - {id: srv-u, backend: openai, params: {voice: echo}}\n"
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", "--output", str(out), "--voice-bank", str(bank)])
+    assert res.exit_code == 2, res.output
+    assert "--tts-base-url" in res.output
+    assert not (out / "dialogues").exists()
