@@ -10,6 +10,10 @@ PY=${PYTHON:-python3}
 # first so pip does not pull a multi-GB CUDA build, then the extras.
 .venv/bin/python -m pip install -q torch==2.13.0
 .venv/bin/python -m pip install -q -e '.[dev,lhotse]'
+# whisper-timestamped, so its real-model test runs (on tiny.en converted from the bundled
+# CTranslate2 files); --no-deps keeps out openai-whisper's triton, which only serves CUDA.
+.venv/bin/python -m pip install -q tiktoken more-itertools dtw-python
+.venv/bin/python -m pip install -q --no-deps openai-whisper==20250625 whisper-timestamped==1.15.9
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 set +e
