@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from duplexsynth.lang import dialogue_language
 from duplexsynth.rewrite.config import RewriteConfig
 from duplexsynth.rewrite.llm import LLMError, LLMRewriter, shared_rewriter
 from duplexsynth.rewrite.prompt import PROMPT_VERSION
@@ -14,6 +15,14 @@ from duplexsynth.rewrite.rules import (
     normalize_text,
     trim_words,
     word_count,
+)
+from duplexsynth.rewrite.zh import (
+    ZH_RULES_VERSION,
+    find_unspeakable_zh,
+    insert_fillers_zh,
+    normalize_zh,
+    trim_zh,
+    word_count_zh,
 )
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.schemas.records import ASSISTANT, SPEAKERS, USER, Dialogue, Reject
@@ -71,22 +80,38 @@ def _base_params(config: RewriteConfig) -> dict[str, Any]:
     }
 
 
+#: per language: (normalise, trim, count words, insert fillers, find unspeakable, rules version)
+_RULES = {
+    "en": (normalize_text, trim_words, word_count, insert_fillers, find_unspeakable, RULES_VERSION),
+    "zh": (
+        lambda text, date_order: normalize_zh(text),
+        trim_zh,
+        word_count_zh,
+        insert_fillers_zh,
+        find_unspeakable_zh,
+        ZH_RULES_VERSION,
+    ),
+}
+
+
 def _rewrite_rules(dialogue: Dialogue, config: RewriteConfig, seed: int) -> Dialogue | Reject:
     rng = dialogue_rng(seed, dialogue.id, STAGE)
+    language = dialogue_language(dialogue, config.language)
+    normalize, trim, count, add_fillers, unspeakable, version = _RULES[language]
     turns = []
     trimmed: list[dict[str, int]] = []
     fillers: list[dict[str, Any]] = []
     for i, turn in enumerate(dialogue.turns):
-        text = normalize_text(turn.source_text, date_order=config.date_order)
+        text = normalize(turn.source_text, date_order=config.date_order)
         if turn.speaker == ASSISTANT and config.trim:
-            before = word_count(text)
-            text = trim_words(text, config.max_words_per_turn)
-            if word_count(text) != before:
-                trimmed.append({"turn": i, "words_before": before, "words": word_count(text)})
+            before = count(text)
+            text = trim(text, config.max_words_per_turn)
+            if count(text) != before:
+                trimmed.append({"turn": i, "words_before": before, "words": count(text)})
         if turn.speaker == USER and config.fillers and config.filler_rate > 0:
-            text, inserted = insert_fillers(text, rng, config.filler_rate)
+            text, inserted = add_fillers(text, rng, config.filler_rate)
             fillers.extend({"turn": i, **f} for f in inserted)
-        bad = find_unspeakable(text)
+        bad = unspeakable(text)
         if bad:
             return _reject(
                 dialogue,
@@ -96,6 +121,8 @@ def _rewrite_rules(dialogue: Dialogue, config: RewriteConfig, seed: int) -> Dial
         turns.append(turn.replace(spoken_text=text))
     params = {
         **_base_params(config),
+        "language": language,
+        "rules_version": version,
         "trim": config.trim,
         "filler_rate": config.filler_rate if config.fillers else 0.0,
         "fillers_inserted": fillers,

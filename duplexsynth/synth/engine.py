@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from duplexsynth.cache import ContentCache, content_key, default_cache_dir
+from duplexsynth.lang import word_tokens
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.synth import audio as finishing
 from duplexsynth.synth.backends import TTSBackend, backend_class
@@ -260,11 +261,11 @@ class Synthesizer:
                 result.audio, result.sample_rate, c.clip_level, c.silence_threshold_dbfs
             )
             words = result.words
-            if words is not None and len(words) != len(text.split()):
+            if words is not None and len(words) != len(word_tokens(text)):
                 log.warning(
                     "engine gave %d word timings for %d tokens; dropping them",
                     len(words),
-                    len(text.split()),
+                    len(word_tokens(text)),
                 )
                 words = None
             if stats.duration_s > 0 and stats.peak > 0:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from duplexsynth.lang import word_tokens
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.synth.audio import RawStats
 from duplexsynth.synth.config import SynthConfig
@@ -43,7 +44,7 @@ class QCFailure:
 
 def spoken_counts(text: str) -> tuple[int, int]:
     """``(words, letters and digits)`` of a text (numbers counted as written)."""
-    words = [t for t in text.split() if any(ch.isalnum() for ch in t)]
+    words = [t for t in word_tokens(text) if any(ch.isalnum() for ch in t)]
     return len(words), sum(ch.isalnum() for ch in text)
 
 

@@ -162,7 +162,8 @@ def command(
     def _run():
         config = load_stage_config(SynthConfig, "synth", config_path, ctx, OPTION_TO_FIELD)
         transform = SynthTransform(config, seed)
-        preflight(config, transform.processor.bank)
+        for language_bank in transform.processor.banks.values():  # one per voiced language
+            preflight(config, language_bank)
         bank = transform.processor.bank
         return run_transform_stage(
             "synth",

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from duplexsynth.synth.backends.base import BackendUnavailable, TTSBackend, TTSError, TTSResult
-from duplexsynth.synth.textnorm import speakable
+from duplexsynth.synth.textnorm import speakable, tokens
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _EVENT_WORD = 1
@@ -200,7 +200,7 @@ class EspeakBackend(TTSBackend):
             self._samples, self._events = [], []
         pcm = np.concatenate(samples) if samples else np.zeros(0, np.int16)
         audio = pcm.astype(np.float32) / 32768.0
-        words = _word_timings(text.split(), spoken_tokens, events, audio, self._sample_rate)
+        words = _word_timings(tokens(text), spoken_tokens, events, audio, self._sample_rate)
         return TTSResult(audio=audio, sample_rate=self._sample_rate, words=words)
 
 
