@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from duplexsynth.lang import LANGUAGE_CHOICES
 from duplexsynth.pipelines.commands.common import (
     passed_options,
     read_config_file,
@@ -24,6 +25,12 @@ FLAG_TARGETS: dict[str, list[tuple[str, str, bool]]] = {
         ("mix", "sample_rate_hz", False),
     ],
     "voice_bank": [("synth", "voice_bank", True)],
+    "language": [
+        ("filter", "language", True),
+        ("rewrite", "language", True),
+        ("synth", "language", True),
+        ("align", "language", True),
+    ],
     "llm_base_url": [("rewrite", "llm_base_url", True)],
     "llm_model": [("rewrite", "llm_model", True)],
     "keep_turn_audio": [("write", "keep_turn_audio", True)],
@@ -112,6 +119,15 @@ def collect_overrides(
     "mix.sample_rate_hz, so nothing is resampled twice).",
 )
 @click.option(
+    "--language",
+    type=click.Choice(LANGUAGE_CHOICES),
+    default=None,
+    help="Language of the dialogues: en (default), zh (Mandarin: Chinese filter, normaliser, "
+    "espeak-ng cmn voices, jieba words; without --input the bundled Chinese sample) or auto "
+    "(each dialogue voiced in the language it is written in). Sets filter/rewrite/synth/align "
+    ".language; see docs/mandarin.md.",
+)
+@click.option(
     "--voice-bank",
     default=None,
     help="Voice bank of the synth stage: a bundled one (default = Piper/Kokoro, espeak = fast "
@@ -160,6 +176,7 @@ def command(
     config_path: str | None,
     from_stage: str,
     preset: str | None,
+    language: str | None,
     sample_rate: int,
     voice_bank: str | None,
     llm_base_url: str | None,
