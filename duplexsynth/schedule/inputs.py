@@ -59,7 +59,7 @@ class PreparedDialogue:
 
 def normalize_token(text: str) -> str:
     """Lower-case, single-spaced, without trailing sentence punctuation (for lexicon matching)."""
-    return re.sub(r"\s+", " ", text.strip().lower()).rstrip(".!?;: ")
+    return re.sub(r"\s+", " ", text.strip().lower()).rstrip(".!?;: 。！？；：")
 
 
 def ends_with_punctuation(word: str) -> bool:

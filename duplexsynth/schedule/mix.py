@@ -87,7 +87,7 @@ def assemble(prep: PreparedDialogue, plan: MixPlan, config: MixConfig, seed: int
                         KIND_TURN,
                     )
                 )
-            text = f"{o.text} {text}".strip()
+            text = join_tokens([o.text, text]).strip()
         for word, a, b in spans:
             timeline.append(TimelineWord(word, a, b, ch, turn.speaker, turn.turn_index, KIND_TURN))
         turns.append(
