@@ -175,11 +175,11 @@ def _numbers(t: str) -> str:
         t,
     )
     # units (Latin unit letters must not run on into a word); below zero is 零下 for degrees
-    t = re.sub(rf"(?:(?<![\w.])(-))?({_NUM})\s?({_UNIT_RE})(?![A-Za-z])", _unit, t)
+    t = re.sub(rf"(?:(?<![A-Za-z0-9.])(-))?({_NUM})\s?({_UNIT_RE})(?![A-Za-z])", _unit, t)
     # 2 before a measure word -> 两
     t = re.sub(rf"(?<![\d.])(\d+)([{_MEASURE_WORDS}])", _count, t)
     # negative numbers, then every other number
-    t = re.sub(rf"(?<![\w.])-({_NUM})", lambda m: "负" + read_number(m.group(1)), t)
+    t = re.sub(rf"(?<![A-Za-z0-9.])-({_NUM})", lambda m: "负" + read_number(m.group(1)), t)
     return re.sub(_NUM, lambda m: read_number(m.group(0)), t)
 
 
