@@ -55,13 +55,38 @@ def _segmenter():
     return _jieba
 
 
+_NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两幺点")
+_NUMBER_UNITS = frozenset("年月日号元度分秒岁")
+
+
+def _is_numeral(tok: str) -> bool:
+    return all(ch in _NUMERALS for ch in tok)
+
+
+def _merge_numbers(toks: list[str]) -> list[str]:
+    """Join the pieces jieba cuts a written-out number into (``二 零 二 四年`` ->
+    ``二零二四年``, ``四十五 元`` -> ``四十五元``): a run of numeral tokens, plus a following
+    unit (年月日号元度分秒岁) alone or fused to the run's last numerals, is one word."""
+    out: list[str] = []
+    for tok in toks:
+        if out and _is_numeral(out[-1]):
+            if _is_numeral(tok) or (
+                tok[-1] in _NUMBER_UNITS and _is_numeral(tok[:-1])  # 元 / 四年
+            ):
+                out[-1] += tok
+                continue
+        out.append(tok)
+    return out
+
+
 @lru_cache(maxsize=65536)
 def _segment_piece(piece: str) -> tuple[str, ...]:
-    """One whitespace piece holding Han characters, cut into words; punctuation is attached to
-    the word before it (opening quotes/brackets to the word after it)."""
+    """One whitespace piece holding Han characters, cut into words (a written-out number is
+    one word); punctuation is attached to the word before it (opening quotes/brackets to the
+    word after it)."""
     out: list[str] = []
     pending = ""  # opening punctuation waiting for its word
-    for tok in _segmenter().lcut(piece, HMM=False):
+    for tok in _merge_numbers(_segmenter().lcut(piece, HMM=False)):
         if not tok.strip():
             continue
         if _PUNCT_ONLY_RE.match(tok):
