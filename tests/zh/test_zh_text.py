@@ -195,3 +195,35 @@ def test_rewrite_en_still_rejects_chinese_it_cannot_speak() -> None:
 def test_bad_language_is_a_value_error_naming_the_option() -> None:
     with pytest.raises(ValueError, match="rewrite.language"):
         RewriteConfig(language="fr")
+
+
+# ------------------------------------------------------------------------------ LLM rewrite
+def test_llm_rewrite_of_a_chinese_dialogue_uses_the_chinese_prompt_and_rules(
+    tmp_path, monkeypatch
+) -> None:
+    """A loopback OpenAI-compatible server (tests/rewrite/fake_llm.py) answers with the turns it
+    was sent; the prompt it received is Chinese and the final pass reads numbers in Chinese."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rewrite"))
+    from fake_llm import FakeLLM
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    d = _dialogue("门票多少钱？", "门票45元，下午3:30开门。")
+    with FakeLLM() as server:
+        config = RewriteConfig(
+            language="auto",
+            llm_base_url=server.base_url,
+            llm_model="fake-model",
+            cache_dir=str(tmp_path / "cache"),
+            max_attempts=1,
+        )
+        out = rewrite_dialogue(d, config, seed=1)
+        system = server.requests[0]["body"]["messages"][0]["content"]
+    assert not isinstance(out, Reject), out
+    assert "中文" in system and "百分之二十五" in system
+    assert out.turns[1].spoken_text == "Sure。门票四十五元，下午三点半开门。"
+    assert out.params["rewrite"]["language"] == "zh"
+    assert out.rewrite_prompt_version == "spoken-zh-v1"
