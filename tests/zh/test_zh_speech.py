@@ -123,3 +123,12 @@ def test_align_then_mix_keep_chinese_words_and_labels(synthesized) -> None:
     assert stops, "a user interruption opens with a Chinese stop command"
     assert any(t.text.startswith(("等一下", "停一下")) for t in stops)
     assert all(" " not in t.text for t in stops)  # no space glued between Chinese phrases
+
+
+def test_without_engine_timings_a_chinese_turn_is_an_align_error_not_a_crash(synthesized) -> None:
+    """The offline fallback recogniser is English-only: a Chinese turn without TTS timings (a
+    server voice, CosyVoice) is rejected with the fix named, until a multilingual model is set."""
+    bare = synthesized.replace(turns=tuple(t.replace(tts_words=None) for t in synthesized.turns))
+    out = align_dialogue(bare, AlignConfig(language="zh"), seed=7)
+    assert isinstance(out, Reject) and out.reason == "align_error"
+    assert "English-only" in out.detail and "multilingual" in out.detail
