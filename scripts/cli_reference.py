@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate (or --check) the CLI reference in README.md from the commands' own --help.
+"""Regenerate (or --check) the CLI reference in docs/cli.md from the commands' own --help.
 
 The reference sits between the markers ``<!-- cli-reference:start -->`` and
 ``<!-- cli-reference:end -->``; tests fail when it is out of step with ``--help``.
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 START = "<!-- cli-reference:start -->"
 END = "<!-- cli-reference:end -->"
-README = Path(__file__).resolve().parent.parent / "README.md"
+REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 
 def _help(args: list[str]) -> str:
@@ -42,10 +42,10 @@ def _walk(group: click.Group, prefix: list[str]) -> list[list[str]]:
 def render() -> str:
     from duplexsynth.pipelines.cli import main
 
-    parts = [START, "", "### `duplexsynth`", "", "```text", _help([]).rstrip(), "```", ""]
+    parts = [START, "", "## `duplexsynth`", "", "```text", _help([]).rstrip(), "```", ""]
     for path in _walk(main, []):
         parts += [
-            f"### `duplexsynth {' '.join(path)}`",
+            f"## `duplexsynth {' '.join(path)}`",
             "",
             "```text",
             _help(path).rstrip(),
@@ -56,26 +56,26 @@ def render() -> str:
     return "\n".join(parts)
 
 
-def updated_readme(text: str) -> str:
+def updated_reference(text: str) -> str:
     if START not in text or END not in text:
-        raise SystemExit(f"README.md lacks the {START} / {END} markers")
+        raise SystemExit(f"docs/cli.md lacks the {START} / {END} markers")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     return head + render() + tail
 
 
 def main(argv: list[str]) -> int:
-    text = README.read_text()
-    new = updated_readme(text)
+    text = REFERENCE.read_text()
+    new = updated_reference(text)
     if "--check" in argv:
         if new != text:
             print(
-                "README.md CLI reference is out of step with --help: run scripts/cli_reference.py",
+                "docs/cli.md is out of step with --help: run scripts/cli_reference.py",
                 file=sys.stderr,
             )
             return 1
         return 0
-    README.write_text(new)
+    REFERENCE.write_text(new)
     return 0
 
 

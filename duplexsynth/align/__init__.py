@@ -1,7 +1,7 @@
 """Word alignment: one timed word per token of every synthesized turn.
 
 Backends: the TTS engine's own timings (default), faster-whisper with the bundled tiny.en, and
-whisper-timestamped (optional extra). See the README.
+whisper-timestamped (optional extra). See docs/stages/align.md.
 """
 
 from duplexsynth.align.base import Aligner, AlignmentError, AsrAligner, HeardWord, tokens_of

@@ -53,7 +53,7 @@ def default_chains() -> dict[str, list[dict[str, Any]]]:
 
 @dataclass
 class AugmentConfig:
-    """Every knob of the ``augment`` stage. See the README."""
+    """Every knob of the ``augment`` stage. See docs/stages/augment.md."""
 
     #: channels to augment ("user" = 1, "assistant" = 0); the others stay bit-for-bit as mixed
     channels: tuple[str, ...] = ("user",)

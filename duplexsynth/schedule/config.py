@@ -58,7 +58,7 @@ _RATIO_ALIASES = {
 
 @dataclass
 class MixConfig:
-    """Every knob of the ``mix`` stage (``duplexsynth.schedule``). See the README."""
+    """Every knob of the ``mix`` stage (``duplexsynth.schedule``). See docs/stages/mix.md."""
 
     #: named starting point: natural | omniflatten | lively
     preset: str = DEFAULT_PRESET

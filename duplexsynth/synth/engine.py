@@ -95,7 +95,7 @@ def preflight(config: SynthConfig, bank: VoiceBank) -> None:
         if not config.cosyvoice_model:
             raise ValueError(
                 f"voice bank {bank.source} has CosyVoice voices: pass --cosyvoice-model DIR "
-                "(a downloaded CosyVoice2-0.5B or Fun-CosyVoice3-0.5B folder; see the README)"
+                "(a downloaded CosyVoice2-0.5B or Fun-CosyVoice3-0.5B folder; see docs/stages/synth.md)"
             )
         from duplexsynth.synth.backends.cosyvoice import CosyVoiceBackend, model_generation
 

@@ -139,7 +139,7 @@ def config_option(section: str):
         type=click.Path(dir_okay=False),
         default=None,
         help=f"YAML or TOML config file; its `{section}` section sets any of this stage's "
-        "settings (keys as in the README); flags given on the command line override it.",
+        f"settings (keys as in docs/stages/{section}.md); flags given on the command line override it.",
     )
 
 

@@ -59,7 +59,7 @@ OPTION_TO_FIELD = {
     show_default=True,
     help="Voice bank: a YAML/JSON file, or a bundled bank: `default` (Piper joe as the assistant, "
     "10 Kokoro voices and blends as users, all offline) or `espeak` (fast robotic voices for "
-    "quick looks). Format: the README.",
+    "quick looks). Format: docs/stages/synth.md.",
 )
 @click.option(
     "--sample-rate",
