@@ -90,6 +90,11 @@ def test_exports_and_report_carry_chinese(zh_run: Path, tmp_path: Path) -> None:
     res = runner.invoke(main, ["report", str(zh_run)])
     assert res.exit_code == 0, res.output
     assert (zh_run / "report" / "voices.png").stat().st_size > 0
+    first = _rows(zh_run)[0]["id"]
+    res = runner.invoke(main, ["preview", str(zh_run), first, "--dest", str(tmp_path / "p")])
+    assert res.exit_code == 0, res.output
+    assert "Glyph" not in res.output  # no per-glyph warnings, with or without a CJK font
+    assert list((tmp_path / "p").glob("*.png"))
 
 
 @pytest.mark.slow
