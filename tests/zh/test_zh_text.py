@@ -227,3 +227,21 @@ def test_llm_rewrite_of_a_chinese_dialogue_uses_the_chinese_prompt_and_rules(
     assert out.turns[1].spoken_text == "Sure。门票四十五元，下午三点半开门。"
     assert out.params["rewrite"]["language"] == "zh"
     assert out.rewrite_prompt_version == "spoken-zh-v1"
+
+
+# ------------------------------------------------------------------- ASR words onto jieba words
+def test_recogniser_words_with_digits_map_onto_chinese_words() -> None:
+    """How a multilingual Whisper writes Chinese (its own word cuts, numbers as digits) is
+    matched letter by letter onto the jieba words of the spoken text: every word is heard."""
+    from duplexsynth.align.base import HeardWord
+    from duplexsynth.align.textmap import map_words
+
+    text = "门票四十五元，湿度百分之三十五，早上八点半出发。"
+    tokens = word_tokens(text)
+    heard_text = ["门票", "45元", "湿度", "35%", "早上", "8:30", "出发"]
+    heard = [HeardWord(h, 0.5 * i, 0.5 * i + 0.45, 0.9) for i, h in enumerate(heard_text)]
+    words = map_words(tokens, heard, duration_s=4.0, method="asr", language="zh")
+    assert [w.word for w in words] == tokens
+    assert all(w.method == "asr" for w in words), [(w.word, w.method) for w in words]
+    by_word = {w.word.rstrip("，。"): w for w in words}
+    assert by_word["四十五元"].start_s == 0.5 and by_word["八点半"].start_s == 2.5
