@@ -91,6 +91,14 @@ def preflight(config: SynthConfig, bank: VoiceBank) -> None:
     fails in a second with a clear message instead of inside every worker.
     """
     names = bank.backends()
+    if config.asr_check and "zh" in config.languages():
+        model = config.asr_model or ""
+        if not model or model.rstrip("/").endswith(".en"):
+            raise ValueError(
+                "synth.asr_check on Chinese dialogues needs a multilingual Whisper model: pass "
+                "--set synth.asr_model=DIR (a CTranslate2 Whisper folder such as small or "
+                "medium); the bundled tiny.en only hears English"
+            )
     if "cosyvoice" in names:
         if not config.cosyvoice_model:
             raise ValueError(
@@ -162,7 +170,11 @@ class Synthesizer:
                 self.backends[name].load()
             self._versions[name] = self.backends[name].version()
         if self.config.asr_check and self.asr is None:
-            self.asr = IntelligibilityChecker(self.config.asr_model, self.config.engine_threads)
+            self.asr = IntelligibilityChecker(
+                self.config.asr_model,
+                self.config.engine_threads,
+                "zh" if self.config.language == "zh" else "en",
+            )
         if self.asr is not None and self.config.asr_check:
             self.asr.load()
         self._ready = True

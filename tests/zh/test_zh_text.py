@@ -20,6 +20,7 @@ from duplexsynth.rewrite.zh import (
     word_count_zh,
 )
 from duplexsynth.schemas.records import Dialogue, Reject, Turn
+from duplexsynth.synth import SynthConfig
 
 
 # ------------------------------------------------------------------------------ word tokens
@@ -245,3 +246,29 @@ def test_recogniser_words_with_digits_map_onto_chinese_words() -> None:
     assert all(w.method == "asr" for w in words), [(w.word, w.method) for w in words]
     by_word = {w.word.rstrip("，。"): w for w in words}
     assert by_word["四十五元"].start_s == 0.5 and by_word["八点半"].start_s == 2.5
+
+
+# ----------------------------------------------------------------------------------- ASR QC
+def test_chinese_asr_qc_scores_characters_with_numbers_read_alike() -> None:
+    from duplexsynth.synth.qc import check_wer, word_error_rate
+
+    assert word_error_rate("门票四十五元。", "门票45元", "zh") == 0.0
+    assert word_error_rate("门票四十五元。", "门票四十元", "zh") == pytest.approx(1 / 6)
+    config = SynthConfig(language="zh", asr_check=True, asr_model="/models/whisper-small")
+    wer, failure = check_wer("明天北京多云，气温五到十度。", "今天上海下雨", config)
+    assert wer is not None and wer > 0.4 and failure is not None
+    assert check_wer("明天北京多云，气温五到十度。", "明天北京多云气温5到10度", config) == (
+        0.0,
+        None,
+    )
+
+
+def test_chinese_asr_qc_without_a_multilingual_model_fails_before_the_run() -> None:
+    from duplexsynth.synth.engine import preflight
+    from duplexsynth.synth.voices import load_voice_bank
+
+    bank = load_voice_bank("espeak_zh")
+    with pytest.raises(ValueError, match="multilingual Whisper model"):
+        preflight(SynthConfig(language="zh", asr_check=True), bank)
+    preflight(SynthConfig(language="zh", asr_check=True, asr_model="/models/whisper-small"), bank)
+    preflight(SynthConfig(language="zh"), bank)
