@@ -139,3 +139,24 @@ def test_auto_voices_each_dialogue_in_its_own_language(tmp_path: Path) -> None:
     }  # fmt: skip
     assert not any(has_han(t["text"]) for t in en["turns"])
     assert validate_output(out).ok
+
+
+def test_stage_commands_take_language(tmp_path: Path) -> None:
+    """``filter --language zh`` reads the bundled Chinese sample; ``rewrite --language zh``
+    speaks every kept dialogue in Chinese (the English rules would reject them all)."""
+    out = tmp_path / "out"
+    runner = CliRunner()
+    res = runner.invoke(main, ["filter", "--language", "zh", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["rewrite", "--language", "zh", "-i", str(out), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = [
+        r
+        for f in sorted((out / "rewritten").glob("*.parquet"))
+        for r in pq.read_table(f).to_pylist()
+    ]
+    assert len(rows) == _records(sample_corpus_dir("zh")) - 4
+    for r in rows:
+        assert json.loads(r["params"])["rewrite"]["language"] == "zh"
+        for t in r["turns"]:
+            assert has_han(t["spoken_text"]) and not any(ch.isdigit() for ch in t["spoken_text"])
