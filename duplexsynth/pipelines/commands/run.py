@@ -73,6 +73,9 @@ def collect_overrides(
                 continue
             if required or _has_field(section, key):
                 overrides.setdefault(section, {})[key] = passed[flag]
+    if passed.get("language") == "zh" and "voice_bank" in passed and "synth" in stages:
+        # a run of Chinese dialogues voices them with the bank the user named
+        overrides.setdefault("synth", {})["voice_bank_zh"] = passed["voice_bank"]
     for item in sets:
         section, key, value = parse_set_option(item)
         overrides.setdefault(section, {})[key] = value
@@ -131,7 +134,8 @@ def collect_overrides(
     "--voice-bank",
     default=None,
     help="Voice bank of the synth stage: a bundled one (default = Piper/Kokoro, espeak = fast "
-    "robotic voices) or a YAML/JSON file (synth.voice_bank).",
+    "robotic voices, espeak_zh = Mandarin) or a YAML/JSON file (synth.voice_bank; with "
+    "--language zh also synth.voice_bank_zh).",
 )
 @click.option(
     "--llm-base-url",
