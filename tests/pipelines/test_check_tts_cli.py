@@ -96,3 +96,52 @@ def test_served_voices_are_checked_through_the_server(tmp_path) -> None:
     assert {v.backend for v in report.voices} == {"openai"} and all(
         v.wer is not None for v in report.voices
     )
+
+
+def test_speaker_model_distances(tmp_path) -> None:
+    """--speaker-model runs an ONNX model on [1, frames, 80] log-mel features (like campplus)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("ReduceSumSquare", ["feats"], ["emb"], axes=[1], keepdims=0)
+    graph = helper.make_graph(
+        [node],
+        "toy-speaker",
+        [helper.make_tensor_value_info("feats", TensorProto.FLOAT, [1, None, 80])],
+        [helper.make_tensor_value_info("emb", TensorProto.FLOAT, [1, 80])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    path = tmp_path / "toy.onnx"
+    onnx.save(model, str(path))
+    bank = tmp_path / "bank.yaml"
+    m3 = {"backend": "espeak", "params": {"voice": "en-us", "variant": "m3"}}
+    f2 = {"backend": "espeak", "params": {"voice": "en-gb-x-rp", "variant": "f2", "rate": 165}}
+    bank.write_text(
+        yaml.safe_dump(
+            {
+                "assistant": "a",
+                "voices": [
+                    {"id": "a", "role": "assistant", **m3},
+                    {"id": "b", **m3},
+                    {"id": "c", **f2},
+                ],
+            }
+        )
+    )
+    out = tmp_path / "r.json"
+    result = invoke(
+        "--voice-bank",
+        str(bank),
+        "--speaker-model",
+        str(path),
+        "--min-embedding-distance",
+        "0.001",
+        "--json",
+        str(out),
+    )
+    report = json.loads(out.read_text())
+    assert report["method"].startswith("speaker embedding")
+    pairs = {(p["a"], p["b"]): p for p in report["pairs"]}
+    assert pairs[("a", "b")]["embedding_distance"] < 1e-4 and not pairs[("a", "b")]["distinct"]
+    assert pairs[("a", "c")]["embedding_distance"] > pairs[("a", "b")]["embedding_distance"]
+    assert result.exit_code == 1 and "voices a and b sound alike" in result.output
