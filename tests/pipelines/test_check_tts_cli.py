@@ -145,3 +145,65 @@ def test_speaker_model_distances(tmp_path) -> None:
     assert pairs[("a", "b")]["embedding_distance"] < 1e-4 and not pairs[("a", "b")]["distinct"]
     assert pairs[("a", "c")]["embedding_distance"] > pairs[("a", "b")]["embedding_distance"]
     assert result.exit_code == 1 and "voices a and b sound alike" in result.output
+
+
+def test_cosyvoice_voices_are_checked_and_garbage_fails(tmp_path, say) -> None:
+    """check-tts with --cosyvoice-model/--cosyvoice-repo (the test double of a CosyVoice
+    checkout, whose "speech" is a tone): the run completes and fails on WER."""
+    import sys
+    from pathlib import Path
+
+    import soundfile as sf
+
+    fake = Path(__file__).parents[1] / "synth" / "fake_cosyvoice"
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in (
+        "cosyvoice2.yaml",
+        "llm.pt",
+        "flow.pt",
+        "hift.pt",
+        "campplus.onnx",
+        "speech_tokenizer_v2.onnx",
+    ):
+        (model / name).write_text("x")
+    (model / "CosyVoice-BlankEN").mkdir()
+    text = "Hello, this is my voice, recorded for a short cloning prompt."
+    audio, sr, _ = say(text)
+    sf.write(tmp_path / "p.wav", audio, sr)
+    voice = {"backend": "cosyvoice", "prompt_wav": "p.wav", "prompt_text": text}
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(
+        yaml.safe_dump(
+            {
+                "assistant": "a",
+                "voices": [
+                    {"id": "a", "role": "assistant", **voice},
+                    {"id": "b", **voice, "params": {"speed": 1.5}},
+                ],
+            }
+        )
+    )
+    try:
+        result = invoke(
+            "--voice-bank",
+            str(bank),
+            "--cosyvoice-model",
+            str(model),
+            "--cosyvoice-repo",
+            str(fake),
+            "--max-wer",
+            "0.5",
+            "--json",
+            str(tmp_path / "r.json"),
+        )
+    finally:
+        for name in [m for m in sys.modules if m == "cosyvoice" or m.startswith("cosyvoice.")]:
+            del sys.modules[name]
+        while str(fake) in sys.path:
+            sys.path.remove(str(fake))
+    assert result.exit_code == 1, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [v["backend"] for v in report["voices"]] == ["cosyvoice", "cosyvoice"]
+    assert all(v["wer"] > 0.5 for v in report["voices"])
+    assert "a: WER" in result.output and "b: WER" in result.output

@@ -273,6 +273,40 @@ def test_synthesis_errors_become_tts_errors(prompt, tmp_path, fake_repo) -> None
         b.synthesize("Hi there.", {"prompt_wav": wav, "prompt_text": text})
 
 
+# ------------------------------------------------------------------------------- served
+def test_cosyvoice_served_over_the_openai_route(prompt, tmp_path, fake_repo) -> None:
+    """serve-tts in front of CosyVoice voices, reached by the pipeline's openai backend."""
+    from duplexsynth.synth.backends.openai_speech import OpenAISpeechBackend
+    from duplexsynth.synth.config import SynthConfig
+    from duplexsynth.synth.engine import shared_backend
+    from duplexsynth.synth.serve import SpeechService, start_in_thread
+    from duplexsynth.synth.voices import parse_voice_bank
+
+    wav, text = prompt
+    voice = {"backend": "cosyvoice", "prompt_wav": wav, "prompt_text": text}
+    bank = parse_voice_bank(
+        {
+            "assistant": "alice",
+            "voices": [
+                {"id": "alice", "role": "assistant", **voice},
+                {"id": "carol", **voice, "params": {"instruct": "Speak slowly and calmly."}},
+            ],
+        }
+    )
+    config = SynthConfig(cosyvoice_model=model_dir(tmp_path / "m", 3), cosyvoice_repo=fake_repo)
+    srv = start_in_thread(SpeechService(config, bank))
+    try:
+        client = OpenAISpeechBackend(base_url=f"http://127.0.0.1:{srv.server_port}/v1")
+        result = client.synthesize(TEXT, {"voice": "carol", "speed": 1.25})
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    call = shared_backend("cosyvoice", config)._model.calls[-1]
+    assert call["mode"] == "instruct2" and call["spoken"] == TEXT and call["speed"] == 1.25
+    assert result.sample_rate == 24000
+    assert result.duration_s == pytest.approx(len(TEXT) * 0.06 / 1.25, abs=0.01)
+
+
 # ------------------------------------------------------------------ install and validation
 def test_missing_model_dir_and_missing_package_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(BackendUnavailable, match="--cosyvoice-model"):
