@@ -31,6 +31,8 @@ COMMAND_MODULES = (
     "validate",
     "report",
     "preview",
+    "check_tts",
+    "serve_tts",
 )
 
 

@@ -25,7 +25,7 @@ from duplexsynth.lang import word_tokens
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.synth import audio as finishing
 from duplexsynth.synth.backends import TTSBackend, backend_class
-from duplexsynth.synth.backends.base import TTSResult
+from duplexsynth.synth.backends.base import BackendUnavailable, TTSError, TTSResult
 from duplexsynth.synth.config import SynthConfig
 from duplexsynth.synth.qc import IntelligibilityChecker, QCFailure, check_signal, check_wer
 from duplexsynth.synth.voices import Voice, VoiceBank
@@ -85,10 +85,13 @@ def backend_spec(name: str, config: SynthConfig) -> tuple:
 
 
 def preflight(config: SynthConfig, bank: VoiceBank) -> None:
-    """``ValueError`` with what to pass when a backend the bank uses lacks its settings.
+    """``ValueError`` with what to pass or fix when a backend the bank uses cannot work.
 
-    Cheap (no model loads): run it before starting a pipeline so a missing ``--cosyvoice-model``
-    fails in a second with a clear message instead of inside every worker.
+    Settings are checked first (cheap), so a missing ``--cosyvoice-model`` fails in a second
+    with a clear message instead of inside every worker. For CosyVoice it then checks the model
+    folder's files, loads the model (once per process, the object workers in this process share)
+    and registers the first CosyVoice voice's prompt: a broken install or prompt fails here, in
+    one line, not as a ``tts_error`` on every utterance.
     """
     names = bank.backends()
     if config.asr_check and "zh" in config.languages():
@@ -103,14 +106,26 @@ def preflight(config: SynthConfig, bank: VoiceBank) -> None:
         if not config.cosyvoice_model:
             raise ValueError(
                 f"voice bank {bank.source} has CosyVoice voices: pass --cosyvoice-model DIR "
-                "(a downloaded CosyVoice2-0.5B or Fun-CosyVoice3-0.5B folder; see docs/stages/synth.md)"
+                "(a downloaded CosyVoice2-0.5B or Fun-CosyVoice3-0.5B folder; see docs/cosyvoice.md)"
             )
-        from duplexsynth.synth.backends.cosyvoice import CosyVoiceBackend, model_generation
+        from duplexsynth.synth.backends.cosyvoice import (
+            CosyVoiceBackend,
+            check_model_dir,
+            model_generation,
+        )
 
         model_generation(config.cosyvoice_model)
-        for v in bank.voices:
-            if v.backend == "cosyvoice":
-                CosyVoiceBackend.check_prompt(str(v.prompt_wav))
+        voices = [v for v in bank.voices if v.backend == "cosyvoice"]
+        for v in voices:
+            params = v.engine_params()
+            for key in ("prompt_wav", "short_prompt_wav"):
+                if params.get(key):
+                    CosyVoiceBackend.check_prompt(str(params[key]))
+        check_model_dir(config.cosyvoice_model)
+        try:
+            shared_backend("cosyvoice", config).register_voice(voices[0].engine_params())
+        except (BackendUnavailable, TTSError) as exc:
+            raise ValueError(f"voice {voices[0].id!r}: {exc}") from None
     if "openai" in names and not config.tts_base_url:
         raise ValueError(
             f"voice bank {bank.source} has OpenAI-compatible voices: pass --tts-base-url URL "
@@ -196,9 +211,10 @@ class Synthesizer:
         """Content key of the finished utterance of ``text`` in ``voice``."""
         c = self.config
         params = voice.engine_params()
-        if params.get("prompt_wav"):
-            params["prompt_wav_sha256"] = self._prompt_digest(params["prompt_wav"])
-            params["prompt_wav"] = Path(params["prompt_wav"]).name
+        for wav_key in ("prompt_wav", "short_prompt_wav"):
+            if params.get(wav_key):
+                params[f"{wav_key}_sha256"] = self._prompt_digest(params[wav_key])
+                params[wav_key] = Path(params[wav_key]).name
         return content_key(
             backend=voice.backend,
             engine=self.engine_version(voice.backend),

@@ -232,6 +232,10 @@ def _voice(raw: Any, index: int, base_dir: Path, source: str, validate: bool) ->
     if prompt_wav:
         p = Path(prompt_wav)
         prompt_wav = str(p if p.is_absolute() else (base_dir / p).resolve())
+    for key in ("short_prompt_wav",):  # a cloning clip inside params: also bank-relative
+        if params.get(key):
+            p = Path(params[key])
+            params = {**params, key: str(p if p.is_absolute() else (base_dir / p).resolve())}
     tags = raw.get("tags") or ()
     voice = Voice(
         id=vid,
