@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from num2words import num2words
 
-from duplexsynth.lang import word_tokens
+from duplexsynth.lang import join_tokens, word_tokens
 
 _LEAD = re.compile(r"^[\"'“‘(\[{«]+")
 _TRAIL = re.compile(r"[\"'”’)\]}».,;:!?…]+$")
@@ -117,9 +117,12 @@ def speakable_token(token: str) -> str:
 
 
 def speakable(text: str) -> tuple[str, list[str]]:
-    """``(text for the engine, per-token spoken forms)``; both follow ``tokens(text)`` in order."""
+    """``(text for the engine, per-token spoken forms)``; both follow ``tokens(text)`` in order.
+
+    The engine text joins the tokens with spaces, except between two Chinese tokens (Chinese
+    is written without spaces; engines such as CosyVoice read it as written)."""
     spoken = [speakable_token(t) for t in tokens(text)]
-    return " ".join(spoken), spoken
+    return join_tokens(spoken), spoken
 
 
 # ------------------------------------------------------------------------- WER normalization

@@ -176,7 +176,10 @@ class EspeakBackend(TTSBackend):
     def synthesize(self, text: str, params: dict[str, Any]) -> TTSResult:
         self.validate_params(params)
         self.load()
-        spoken_text, spoken_tokens = speakable(text)
+        _, spoken_tokens = speakable(text)
+        # one space between tokens: word events are mapped back by character position (espeak's
+        # Mandarin voice gives one event per syllable and sounds the same with or without them)
+        spoken_text = " ".join(spoken_tokens)
         if not spoken_tokens:
             raise TTSError("nothing to say: empty text")
         voice = str(params.get("voice", "en-us"))
