@@ -5,7 +5,8 @@ language written with spaces) a token is a whitespace-separated piece. Chinese h
 a piece holding Han characters is cut into words by jieba's dictionary segmenter (``HMM=False``:
 dictionary words only, so the cut of a text never depends on a statistical guess), with
 punctuation attached to the word before it (``两天，``) the way English punctuation rides on its
-word (``days,``). :func:`word_tokens` is that rule; :func:`join_tokens` puts tokens back
+word (``days,``), and a number written out in characters kept as one word (``二零二四年``,
+``四十五元``: jieba's dictionary cuts them apart). :func:`word_tokens` is that rule; :func:`join_tokens` puts tokens back
 together (no space between two CJK tokens, one space otherwise), so
 ``join_tokens(word_tokens(t))`` is ``t`` up to whitespace.
 
@@ -157,10 +158,14 @@ def resolve_language(configured: str, texts: Iterable[str | None]) -> str:
 
 
 def dialogue_language(dialogue, configured: str) -> str:
-    """The language ``dialogue`` is voiced in (see :func:`resolve_language`); the spoken text
-    is read when there is one, else the source text."""
+    """The language ``dialogue`` is voiced in: the configured one, or for ``auto`` the one the
+    rewrite stage decided (``params["rewrite"]["language"]``), else the one its text is written
+    in (spoken text when there is one, else source text; see :func:`text_language`)."""
     if configured != "auto":
         return configured
+    decided = (dialogue.params or {}).get("rewrite", {}).get("language")
+    if decided in VOICED_LANGUAGES:
+        return decided
     return text_language(t.spoken_text or t.source_text for t in dialogue.turns)
 
 
