@@ -19,7 +19,7 @@ from duplexsynth.schemas.records import ASSISTANT, SPEAKERS, USER, Dialogue, Wor
 
 #: words may end this far past the end of their audio (aligner rounding); they are clamped
 WORD_END_TOLERANCE_S = 0.05
-_PUNCT_END = re.compile(r"[.,;:!?]+[\"')\]]*$")
+_PUNCT_END = re.compile(r"[.,;:!?，。；：！？、…]+[\"')\]”’）」』]*$")
 
 
 @dataclass(frozen=True)

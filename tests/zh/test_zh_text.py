@@ -272,3 +272,14 @@ def test_chinese_asr_qc_without_a_multilingual_model_fails_before_the_run() -> N
         preflight(SynthConfig(language="zh", asr_check=True), bank)
     preflight(SynthConfig(language="zh", asr_check=True, asr_model="/models/whisper-small"), bank)
     preflight(SynthConfig(language="zh"), bank)
+
+
+def test_chinese_phrase_ends_count_as_phrase_boundaries_for_backchannels() -> None:
+    from duplexsynth.schedule.inputs import ends_with_punctuation
+
+    assert (
+        ends_with_punctuation("两天，")
+        and ends_with_punctuation("吗？")
+        and ends_with_punctuation("好的。”")
+    )
+    assert not ends_with_punctuation("杭州") and ends_with_punctuation("days,")
