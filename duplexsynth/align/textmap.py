@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from duplexsynth.align.base import AlignmentError, HeardWord
-from duplexsynth.align.zh import is_chinese, read_heard_token
+from duplexsynth.align.zh import read_heard_token
 from duplexsynth.schemas.records import Word
 
 INTERPOLATED = "interpolated"
@@ -70,8 +70,7 @@ def spell_number(match: str, language: str = "en") -> str:
 def normalize_token(token: str, language: str = "en") -> str:
     """Letters and digits only, lower case, numbers spelled out: ``"Forty-two,"`` -> ``"fortytwo"``
     (Chinese: numbers in characters, :func:`duplexsynth.align.zh.read_heard_token`)."""
-    if is_chinese(language):
-        token = read_heard_token(token)
+    token = read_heard_token(token, language)
     text = unicodedata.normalize("NFKC", token).lower()
     for sym, spoken in _SYMBOLS.items():
         text = text.replace(sym, spoken)
