@@ -216,10 +216,11 @@ class SynthProcessor:
         self.seed = int(seed)
         #: per voiced language: its config (bank, lexicon) and its voice bank
         self.configs = {lang: config.for_language(lang) for lang in config.languages()}
-        self.banks = {lang: load_voice_bank(c.voice_bank) for lang, c in self.configs.items()}
-        first = config.languages()[0]
-        if bank is not None:
-            self.banks[first] = bank
+        first = config.languages()[0]  # ``bank``, when given, is this language's bank
+        self.banks = {
+            lang: bank if (lang == first and bank is not None) else load_voice_bank(c.voice_bank)
+            for lang, c in self.configs.items()
+        }
         self.bank = self.banks[first]
         self._backends = backends
         self._synths: dict[str, Synthesizer] = {}
