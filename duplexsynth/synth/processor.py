@@ -201,8 +201,10 @@ def _backchannels(
 class SynthProcessor:
     """Picklable per-dialogue processor for :class:`~duplexsynth.pipelines.stage.DialogueStage`.
 
-    Construction only reads and checks the voice bank; :meth:`setup` (once per worker) loads the
-    engines. ``backends`` injects ready backend objects by name (tests, benchmarks).
+    Construction only reads and checks the voice banks, one per voiced language of
+    ``config.language`` (``zh``: ``voice_bank_zh`` and the Chinese lexicon; ``auto``: English and
+    Chinese, each dialogue voiced in its own); :meth:`setup` (once per worker) loads the engines.
+    ``backends`` injects ready backend objects by name (tests, benchmarks).
     """
 
     def __init__(
