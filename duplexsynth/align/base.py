@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from duplexsynth.lang import word_tokens
 from duplexsynth.schemas.records import Word
 
 #: every recogniser here runs on 16 kHz mono
@@ -34,8 +35,9 @@ class HeardWord:
 
 
 def tokens_of(text: str | None) -> list[str]:
-    """The tokens of ``text`` that words are given for: its whitespace-separated pieces."""
-    return (text or "").split()
+    """The tokens of ``text`` that words are given for: its whitespace-separated pieces, Chinese
+    pieces cut into words (:func:`duplexsynth.lang.word_tokens`)."""
+    return word_tokens(text)
 
 
 class Aligner(Protocol):

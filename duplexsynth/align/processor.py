@@ -99,7 +99,12 @@ class _Aligning:
                 problem = f"TTS timings unusable: {exc}"
             if cfg.fallback == "none":
                 raise AlignmentError(f"{problem}; no fallback configured (--fallback none)")
-        asr = self.asr()
+        try:
+            asr = self.asr()
+        except ValueError as exc:  # e.g. the bundled English-only model for a Chinese turn
+            raise AlignmentError(
+                f"{problem or 'no TTS timings'}; recogniser unusable: {exc}"
+            ) from exc
         if asr is None:  # pragma: no cover - guarded by config
             raise AlignmentError(problem or "no recogniser configured")
         self.asr_used = True

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from duplexsynth.align.base import AlignmentError, HeardWord
+from duplexsynth.align.zh import read_heard_token
 from duplexsynth.schemas.records import Word
 
 INTERPOLATED = "interpolated"
@@ -67,7 +68,9 @@ def spell_number(match: str, language: str = "en") -> str:
 
 
 def normalize_token(token: str, language: str = "en") -> str:
-    """Letters and digits only, lower case, numbers spelled out: ``"Forty-two,"`` -> ``"fortytwo"``."""
+    """Letters and digits only, lower case, numbers spelled out: ``"Forty-two,"`` -> ``"fortytwo"``
+    (Chinese: numbers in characters, :func:`duplexsynth.align.zh.read_heard_token`)."""
+    token = read_heard_token(token, language)
     text = unicodedata.normalize("NFKC", token).lower()
     for sym, spoken in _SYMBOLS.items():
         text = text.replace(sym, spoken)

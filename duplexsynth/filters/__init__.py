@@ -17,9 +17,11 @@ from duplexsynth.filters.screen import FilterProcessor, filter_dialogue
 from duplexsynth.filters.sources import iter_raw_records, resolve_sources
 
 
-def sample_corpus_dir() -> Path:
-    """The bundled sample corpus (``duplexsynth/data/sample``), read when no input is given."""
-    return Path(__file__).resolve().parent.parent / "data" / "sample"
+def sample_corpus_dir(language: str = "en") -> Path:
+    """The bundled sample corpus, read when no input is given: ``duplexsynth/data/sample``, or
+    for ``zh`` the Chinese one (``data/sample_zh``: Belle and Moss records)."""
+    folder = "sample_zh" if language == "zh" else "sample"
+    return Path(__file__).resolve().parent.parent / "data" / folder
 
 
 __all__ = [

@@ -46,7 +46,8 @@ class FilterConfig:
     #: ``auto`` detects each record's format; a format name forces it for every record
     format: str = "auto"
     #: target language code (``en``, ``fr``, ``de``, ``es``, ``it``, ``pt``, ``nl``, ``ru``,
-    #: ``zh``, ``ja``, ``ko``, ``ar``, ``hi``, ``el``, ``he``, ``th``) or ``any`` to skip the check
+    #: ``zh``, ``ja``, ``ko``, ``ar``, ``hi``, ``el``, ``he``, ``th``), ``any`` to skip the check,
+    #: or ``auto`` to keep the languages a run can voice (English and Chinese)
     language: str = "en"
     #: turns with fewer words than this are judged by script only (stopwords need some words)
     language_min_words: int = 4
@@ -92,9 +93,9 @@ class FilterConfig:
             raise ValueError(
                 f"filter.format: unknown format {self.format!r}; expected one of {', '.join(FORMAT_CHOICES)}"
             )
-        if self.language != "any" and self.language not in SUPPORTED_LANGUAGES:
+        if self.language not in ("any", "auto") and self.language not in SUPPORTED_LANGUAGES:
             raise ValueError(
-                f"filter.language: unsupported language {self.language!r}; expected 'any' or one of "
+                f"filter.language: unsupported language {self.language!r}; expected 'any', 'auto' or one of "
                 f"{', '.join(sorted(SUPPORTED_LANGUAGES))}"
             )
         _int_at_least("language_min_words", self.language_min_words, 0)

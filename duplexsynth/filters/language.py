@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from duplexsynth.filters.cjk import AUTO_LANGUAGES, chinese_with_latin
+
 # --------------------------------------------------------------------------- function words
 _FUNCTION_WORDS: dict[str, str] = {
     "en": """the a an and or but is are was were be been being to of in on at for with by from as
@@ -151,11 +153,19 @@ def function_word_hits(words: Iterable[str]) -> list[int]:
 def detect_other_language(text: str, target: str, min_words: int = 4) -> str | None:
     """The language ``text`` is in when it is *not* ``target`` (``und`` = unknown), else ``None``.
 
-    ``None`` also when there is too little text to judge. ``target='any'`` never rejects.
+    ``None`` also when there is too little text to judge. ``target='any'`` never rejects;
+    ``target='auto'`` keeps text in any of :data:`~duplexsynth.filters.cjk.AUTO_LANGUAGES`
+    (the languages a run can voice). Chinese that embeds English names or numbers stays Chinese
+    (:func:`~duplexsynth.filters.cjk.chinese_with_latin`).
     """
     if target == "any":
         return None
+    if target == "auto":
+        found = [detect_other_language(text, lang, min_words) for lang in AUTO_LANGUAGES]
+        return None if None in found else found[0]
     want = LANGUAGE_SCRIPT[target]
+    if want == "han" and chinese_with_latin(text):
+        return None
     ascii_text = text.isascii()
     if ascii_text:  # Latin letters or nothing
         lower = text.lower()

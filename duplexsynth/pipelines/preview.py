@@ -59,9 +59,13 @@ def _envelope(x: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray, np.n
 
 def render_preview(row: dict[str, Any], png_path: str | Path, *, words: bool = True) -> Path:
     """Draw ``row`` (a final row) to ``png_path``; returns the path."""
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from duplexsynth.pipelines.cjk_fonts import font_families, quiet_missing_glyphs
+
+    matplotlib.rcParams["font.family"] = font_families()  # Chinese words render with a CJK font
     audio, sr = decode_audio(row["audio"]["bytes"], always_2d=True)
     duration = audio.shape[0] / sr
     width = float(np.clip(4 + duration * 0.6, 10, 40))
@@ -124,10 +128,11 @@ def render_preview(row: dict[str, Any], png_path: str | Path, *, words: bool = T
     kinds = sorted({e["kind"] for e in row.get("events") or []})
     legend = "  ".join(f"{EVENT_MARKERS.get(k, ('o', ''))[0]} {k}" for k in kinds)
     fig.suptitle(f"{row['id']}  ({duration:.1f} s, {sr} Hz)    events: {legend}", fontsize=10)
-    fig.tight_layout()
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png_path, format="png", metadata={"Software": None})
+    with quiet_missing_glyphs():
+        fig.tight_layout()
+        fig.savefig(png_path, format="png", metadata={"Software": None})
     return png_path
 
 

@@ -178,9 +178,13 @@ def read_summary(output_root: str | Path) -> dict[str, Any] | None:
 
 # -------------------------------------------------------------------------------------- plots
 def _figure(width: float, height: float, rows: int = 1, cols: int = 1):
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from duplexsynth.pipelines.cjk_fonts import font_families
+
+    matplotlib.rcParams["font.family"] = font_families()  # CJK voice ids and words render
     fig = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False)
@@ -188,9 +192,12 @@ def _figure(width: float, height: float, rows: int = 1, cols: int = 1):
 
 
 def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    # no timestamps/software tags in the PNG: same data, same bytes
-    fig.savefig(path, format="png", metadata={"Software": None})
+    from duplexsynth.pipelines.cjk_fonts import quiet_missing_glyphs
+
+    with quiet_missing_glyphs():
+        fig.tight_layout()
+        # no timestamps/software tags in the PNG: same data, same bytes
+        fig.savefig(path, format="png", metadata={"Software": None})
     return path
 
 

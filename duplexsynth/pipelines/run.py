@@ -205,7 +205,8 @@ def preflight(spec: RunSpec, transforms: dict[str, beam.PTransform]) -> None:
     if "synth" in transforms:
         from duplexsynth.synth.engine import preflight as synth_preflight
 
-        synth_preflight(spec.config.stages["synth"], transforms["synth"].processor.bank)
+        for bank in transforms["synth"].processor.banks.values():  # one per voiced language
+            synth_preflight(spec.config.stages["synth"], bank)
     if "align" in transforms:
         from duplexsynth.align.processor import preflight as align_preflight
 

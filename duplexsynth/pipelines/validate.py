@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from duplexsynth.audio import decode_audio
+from duplexsynth.lang import has_han
 from duplexsynth.pipelines.write import dialogue_files
 from duplexsynth.schemas.arrow import SCHEMA_VERSION, stage_schema
 from duplexsynth.schemas.records import CHANNEL_OF, KIND_BACKCHANNEL
@@ -158,6 +159,13 @@ def _dbfs(x: float) -> float:
 
 def _norm_tokens(text: str) -> list[str]:
     return [t for t in (_NORM.sub("", w).lower() for w in text.split()) if t]
+
+
+def _said_differs(said: list[str], text: str) -> bool:
+    """The words do not spell the text (Chinese: compared as one run of characters)."""
+    if has_han(text):
+        return "".join(_norm_tokens(" ".join(said))) != "".join(_norm_tokens(text))
+    return _norm_tokens(" ".join(said)) != _norm_tokens(text)
 
 
 # ------------------------------------------------------------------------------- dialogues
@@ -311,7 +319,7 @@ class _Checker:
                 if t.get("kind") != KIND_BACKCHANNEL:
                     self.bad("turns", f"turn {ti} says {text[:40]!r} but has no words")
                 continue
-            if _norm_tokens(" ".join(said)) != _norm_tokens(text):
+            if _said_differs(said, text):
                 self.bad(
                     "turns",
                     f"turn {ti}: words {' '.join(said)[:60]!r} do not match its text {text[:60]!r}",

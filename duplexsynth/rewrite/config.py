@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from duplexsynth.cache import default_cache_dir
+from duplexsynth.lang import check_language
 
 RESPONSE_FORMATS = ("json_object", "json_schema", "none")
 
@@ -67,6 +68,10 @@ class RewriteConfig:
     trim: bool = True
     #: numeric dates like 3/4/2024: ``mdy`` (US) or ``dmy``; unambiguous ones are read either way
     date_order: str = "mdy"
+    #: language of the normaliser and the LLM prompt: ``en``, ``zh`` (Mandarin: numbers read in
+    #: Chinese, full-width punctuation, 嗯/那个 fillers, a Chinese prompt) or ``auto`` (per
+    #: dialogue, from the script its text is written in)
+    language: str = "en"
 
     def __post_init__(self) -> None:
         self.validate()
@@ -149,6 +154,7 @@ class RewriteConfig:
         _boolean(self, "fillers")
         _number(self, "filler_rate", 0.0, 1.0)
         _boolean(self, "trim")
+        check_language(self.language, "rewrite.language")
         if self.date_order not in ("mdy", "dmy"):
             raise ValueError(f"rewrite.date_order must be 'mdy' or 'dmy', got {self.date_order!r}")
         return self

@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from duplexsynth.cache import ContentCache, content_key
+from duplexsynth.lang import resolve_language
 from duplexsynth.rewrite import prompt as prompts
 from duplexsynth.rewrite.config import RewriteConfig
-from duplexsynth.rewrite.rules import find_unspeakable, normalize_text, word_count
+from duplexsynth.rewrite.language_rules import rules_for
 from duplexsynth.schemas.records import ASSISTANT, USER
 
 log = logging.getLogger("duplexsynth.rewrite")
@@ -145,17 +146,20 @@ def _item_fields(item: Any) -> tuple[str | None, Any]:
     return (str(speaker) if speaker is not None else None), text
 
 
-def turn_limit(speaker: str, source_text: str, config: RewriteConfig) -> int:
+def turn_limit(speaker: str, source_text: str, config: RewriteConfig, language: str = "en") -> int:
     """Most words an LLM turn may have: the cap for the assistant, the cap or the source's
     length (whichever is larger) for the user, both times ``length_tolerance``."""
     cap = config.max_words_per_turn
     if speaker == USER:
-        cap = max(cap, word_count(source_text))
+        cap = max(cap, rules_for(language).word_count(source_text))
     return int(cap * config.length_tolerance)
 
 
 def check_answer(
-    answer: dict[str, Any], turns: Sequence[tuple[str, str]], config: RewriteConfig
+    answer: dict[str, Any],
+    turns: Sequence[tuple[str, str]],
+    config: RewriteConfig,
+    language: str = "en",
 ) -> tuple[tuple[str, ...] | None, str | None]:
     """Validate one answer: ``(normalized texts, None)`` or ``(None, problem)``.
 
@@ -180,6 +184,7 @@ def check_answer(
     if len(items) != n:
         return None, f"expected {n} turns, got {len(items)}"
     instructions = prompts.instruction_shingles(config.max_words_per_turn, config.fillers)
+    rules = rules_for(language)
     problems: list[str] = []
     texts: list[str] = []
     for i, (item, (speaker, source)) in enumerate(zip(items, turns)):
@@ -196,12 +201,12 @@ def check_answer(
         if prompts.shingles(text) & (instructions - prompts.shingles(source)):
             problems.append(f"turn {i} repeats the instructions instead of rewriting the turn")
             continue
-        spoken = normalize_text(text, date_order=config.date_order)
-        bad = find_unspeakable(spoken)
+        spoken = rules.normalize(text, config.date_order)
+        bad = rules.find_unspeakable(spoken)
         if bad:
             problems.append(f"turn {i} still has {bad} after normalization")
             continue
-        words, limit = word_count(spoken), turn_limit(speaker, source, config)
+        words, limit = rules.word_count(spoken), turn_limit(speaker, source, config, language)
         if words > limit:
             problems.append(f"turn {i} has {words} words, more than the limit of {limit}")
             continue
@@ -326,15 +331,16 @@ class LLMRewriter:
         invalid after one retry. Raises :class:`LLMError` when the server keeps failing.
         """
         cfg = self.config
-        messages = prompts.build_messages(turns, cfg.max_words_per_turn, cfg.fillers)
+        language = resolve_language(cfg.language, (text for _, text in turns))
+        messages = prompts.build_messages(turns, cfg.max_words_per_turn, cfg.fillers, language)
         answer = self.request(messages, request_seed, len(turns))
-        texts, problem = check_answer(answer, turns, cfg)
+        texts, problem = check_answer(answer, turns, cfg, language)
         if problem is None:
             return LLMOutcome(texts=texts)
         log.info("LLM answer invalid (%s); retrying once", problem)
         retry = prompts.retry_messages(messages, answer.get("content") or "", problem, len(turns))
         answer2 = self.request(retry, request_seed, len(turns))
-        texts2, problem2 = check_answer(answer2, turns, cfg)
+        texts2, problem2 = check_answer(answer2, turns, cfg, language)
         if problem2 is None:
             return LLMOutcome(texts=texts2, repaired=True, first_problem=problem)
         return LLMOutcome(texts=None, problem=f"{problem}; after a retry: {problem2}")

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from duplexsynth.lang import dialogue_language
 from duplexsynth.rewrite.config import RewriteConfig
+from duplexsynth.rewrite.language_rules import rules_for
 from duplexsynth.rewrite.llm import LLMError, LLMRewriter, shared_rewriter
-from duplexsynth.rewrite.prompt import PROMPT_VERSION
+from duplexsynth.rewrite.prompt import PROMPT_VERSION, PROMPT_VERSION_ZH
 from duplexsynth.rewrite.rules import (
     RULES_VERSION,
-    find_unspeakable,
-    insert_fillers,
-    normalize_text,
-    trim_words,
-    word_count,
 )
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.schemas.records import ASSISTANT, SPEAKERS, USER, Dialogue, Reject
@@ -73,20 +70,23 @@ def _base_params(config: RewriteConfig) -> dict[str, Any]:
 
 def _rewrite_rules(dialogue: Dialogue, config: RewriteConfig, seed: int) -> Dialogue | Reject:
     rng = dialogue_rng(seed, dialogue.id, STAGE)
+    language = dialogue_language(dialogue, config.language)
+    rules = rules_for(language)
+    count = rules.word_count
     turns = []
     trimmed: list[dict[str, int]] = []
     fillers: list[dict[str, Any]] = []
     for i, turn in enumerate(dialogue.turns):
-        text = normalize_text(turn.source_text, date_order=config.date_order)
+        text = rules.normalize(turn.source_text, config.date_order)
         if turn.speaker == ASSISTANT and config.trim:
-            before = word_count(text)
-            text = trim_words(text, config.max_words_per_turn)
-            if word_count(text) != before:
-                trimmed.append({"turn": i, "words_before": before, "words": word_count(text)})
+            before = count(text)
+            text = rules.trim(text, config.max_words_per_turn)
+            if count(text) != before:
+                trimmed.append({"turn": i, "words_before": before, "words": count(text)})
         if turn.speaker == USER and config.fillers and config.filler_rate > 0:
-            text, inserted = insert_fillers(text, rng, config.filler_rate)
+            text, inserted = rules.insert_fillers(text, rng, config.filler_rate)
             fillers.extend({"turn": i, **f} for f in inserted)
-        bad = find_unspeakable(text)
+        bad = rules.find_unspeakable(text)
         if bad:
             return _reject(
                 dialogue,
@@ -96,6 +96,8 @@ def _rewrite_rules(dialogue: Dialogue, config: RewriteConfig, seed: int) -> Dial
         turns.append(turn.replace(spoken_text=text))
     params = {
         **_base_params(config),
+        "language": language,
+        "rules_version": rules.version,
         "trim": config.trim,
         "filler_rate": config.filler_rate if config.fillers else 0.0,
         "fillers_inserted": fillers,
@@ -131,11 +133,15 @@ def _rewrite_llm(
     if outcome.texts is None:
         return _reject(dialogue, Reason.LLM_INVALID, outcome.problem or "invalid answer")
     turns = tuple(t.replace(spoken_text=s) for t, s in zip(dialogue.turns, outcome.texts))
+    language = dialogue_language(dialogue, config.language)
+    prompt_version = PROMPT_VERSION_ZH if language == "zh" else PROMPT_VERSION
     params = {
         **_base_params(config),
+        "language": language,
+        "rules_version": rules_for(language).version,
         "model": config.llm_model,
         "base_url": config.public_base_url(),
-        "prompt_version": PROMPT_VERSION,
+        "prompt_version": prompt_version,
         "temperature": config.temperature,
         "length_tolerance": config.length_tolerance,
         "response_format": config.response_format,
@@ -147,7 +153,7 @@ def _rewrite_llm(
         turns=turns,
         rewrite_method="llm",
         rewrite_model=config.llm_model,
-        rewrite_prompt_version=PROMPT_VERSION,
+        rewrite_prompt_version=prompt_version,
         rewrite_temperature=float(config.temperature),
         rewrite_seed=int(seed),
     ).with_params(STAGE, params)

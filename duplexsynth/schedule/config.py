@@ -26,6 +26,9 @@ DEFAULT_STOP_COMMAND_TEXTS: tuple[str, ...] = (
     "stop",
     "sorry, wait",
     "wait a second",
+    "等一下，停一下",
+    "等一下",
+    "停一下",
 )
 
 _PROBS = ("reply_overlap_prob", "interruption_prob", "stop_command_prob")

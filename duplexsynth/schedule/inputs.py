@@ -19,7 +19,7 @@ from duplexsynth.schemas.records import ASSISTANT, SPEAKERS, USER, Dialogue, Wor
 
 #: words may end this far past the end of their audio (aligner rounding); they are clamped
 WORD_END_TOLERANCE_S = 0.05
-_PUNCT_END = re.compile(r"[.,;:!?]+[\"')\]]*$")
+_PUNCT_END = re.compile(r"[.,;:!?，。；：！？、…]+[\"')\]”’）」』]*$")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class PreparedDialogue:
 
 def normalize_token(text: str) -> str:
     """Lower-case, single-spaced, without trailing sentence punctuation (for lexicon matching)."""
-    return re.sub(r"\s+", " ", text.strip().lower()).rstrip(".!?;: ")
+    return re.sub(r"\s+", " ", text.strip().lower()).rstrip(".!?;: 。！？；：")
 
 
 def ends_with_punctuation(word: str) -> bool:

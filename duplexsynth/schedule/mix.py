@@ -10,6 +10,7 @@ gives the mix stage (top-level stereo ``audio``, ``sample_rate``, ``duration_s``
 from __future__ import annotations
 
 from duplexsynth.audio import encode_flac
+from duplexsynth.lang import join_tokens, word_tokens
 from duplexsynth.schedule.config import MixConfig
 from duplexsynth.schedule.inputs import PreparedDialogue, check_dialogue, mix_sample_rate, prepare
 from duplexsynth.schedule.labels import build_events, frame_labels
@@ -54,10 +55,10 @@ def _turn_words(
 
 def _said_text(turn: Turn, spoken: tuple[Word, ...]) -> str:
     """What was said: the first tokens of ``spoken_text`` when they match the words, else the words."""
-    tokens = (turn.spoken_text or "").split()
+    tokens = word_tokens(turn.spoken_text)
     if len(tokens) == len(turn.words or ()):
-        return " ".join(tokens[: len(spoken)])
-    return " ".join(w.word for w in spoken)
+        return join_tokens(tokens[: len(spoken)])
+    return join_tokens(w.word for w in spoken)
 
 
 def assemble(prep: PreparedDialogue, plan: MixPlan, config: MixConfig, seed: int) -> Dialogue:
@@ -86,7 +87,7 @@ def assemble(prep: PreparedDialogue, plan: MixPlan, config: MixConfig, seed: int
                         KIND_TURN,
                     )
                 )
-            text = f"{o.text} {text}".strip()
+            text = join_tokens([o.text, text]).strip()
         for word, a, b in spans:
             timeline.append(TimelineWord(word, a, b, ch, turn.speaker, turn.turn_index, KIND_TURN))
         turns.append(

@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from duplexsynth.lang import VOICED_LANGUAGES, check_language
+
 #: listener tokens synthesized once per voice and attached to every row as ``backchannels``
 DEFAULT_BACKCHANNELS: tuple[str, ...] = (
     "Mm-hmm.",
@@ -22,6 +24,20 @@ DEFAULT_BACKCHANNELS: tuple[str, ...] = (
 
 #: openers the user says when cutting in (user voice only; the mix stage finds them by text)
 DEFAULT_STOP_COMMANDS: tuple[str, ...] = ("Wait, stop.", "Hold on.", "Sorry, wait.")
+#: the Mandarin listener tokens and stop commands (used for Chinese dialogues)
+DEFAULT_BACKCHANNELS_ZH: tuple[str, ...] = (
+    "嗯。",
+    "对。",
+    "好的。",
+    "是吗？",
+    "嗯嗯。",
+    "明白。",
+    "没错。",
+    "真的吗？",
+    "这样啊。",
+    "对对对。",
+)
+DEFAULT_STOP_COMMANDS_ZH: tuple[str, ...] = ("等一下，停一下。", "等一下。", "停一下。")
 
 
 @dataclass
@@ -37,6 +53,11 @@ class SynthConfig:
     """
 
     voice_bank: str = "default"
+    #: language the dialogues are voiced in: ``en``, ``zh`` (Mandarin: ``voice_bank_zh`` and the
+    #: ``_zh`` lexicon) or ``auto`` (per dialogue, from the script of its text)
+    language: str = "en"
+    #: the voice bank of Chinese dialogues (bundled ``espeak_zh``: espeak-ng ``cmn`` voices)
+    voice_bank_zh: str = "espeak_zh"
     sample_rate: int = 24000
     loudness_lufs: float = -23.0
     max_true_peak_dbfs: float = -1.0
@@ -76,11 +97,29 @@ class SynthConfig:
     cache_dir: str | None = None
     backchannels: tuple[str, ...] = field(default_factory=lambda: DEFAULT_BACKCHANNELS)
     stop_commands: tuple[str, ...] = field(default_factory=lambda: DEFAULT_STOP_COMMANDS)
+    backchannels_zh: tuple[str, ...] = field(default_factory=lambda: DEFAULT_BACKCHANNELS_ZH)
+    stop_commands_zh: tuple[str, ...] = field(default_factory=lambda: DEFAULT_STOP_COMMANDS_ZH)
 
     def __post_init__(self) -> None:
-        self.backchannels = tuple(self.backchannels)
-        self.stop_commands = tuple(self.stop_commands)
+        for name in ("backchannels", "stop_commands", "backchannels_zh", "stop_commands_zh"):
+            setattr(self, name, tuple(getattr(self, name)))
         self.validate()
+
+    def languages(self) -> tuple[str, ...]:
+        """The languages this run may voice (both for ``auto``)."""
+        return VOICED_LANGUAGES if self.language == "auto" else (self.language,)
+
+    def for_language(self, language: str) -> SynthConfig:
+        """This config as it applies to one language's dialogues: its bank and its lexicon."""
+        if language == "zh":
+            return dataclasses.replace(
+                self,
+                language="zh",
+                voice_bank=self.voice_bank_zh,
+                backchannels=self.backchannels_zh,
+                stop_commands=self.stop_commands_zh,
+            )
+        return dataclasses.replace(self, language=language)
 
     def validate(self) -> None:
         """``ValueError`` naming the first bad value."""
@@ -132,7 +171,15 @@ class SynthConfig:
             raise ValueError(
                 f"engine_threads must be >= 0 (0 = engine default), got {self.engine_threads}"
             )
-        if any(not isinstance(b, str) or not b.strip() for b in self.backchannels):
+        check_language(self.language, "synth.language")
+        if not isinstance(self.voice_bank_zh, str) or not self.voice_bank_zh:
+            raise ValueError(
+                f"voice_bank_zh must be a file path or bundled bank name, got {self.voice_bank_zh!r}"
+            )
+        if any(
+            not isinstance(b, str) or not b.strip()
+            for b in self.backchannels + self.backchannels_zh
+        ):
             raise ValueError(
                 f"backchannels must be non-empty strings, got {list(self.backchannels)!r}"
             )
@@ -158,8 +205,8 @@ class SynthConfig:
     def to_dict(self) -> dict[str, Any]:
         """JSON/YAML-safe dict (tuples become lists)."""
         out = dataclasses.asdict(self)
-        out["backchannels"] = list(self.backchannels)
-        out["stop_commands"] = list(self.stop_commands)
+        for name in ("backchannels", "stop_commands", "backchannels_zh", "stop_commands_zh"):
+            out[name] = list(getattr(self, name))
         return out
 
 

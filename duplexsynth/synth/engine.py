@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from duplexsynth.cache import ContentCache, content_key, default_cache_dir
+from duplexsynth.lang import word_tokens
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.synth import audio as finishing
 from duplexsynth.synth.backends import TTSBackend, backend_class
@@ -93,6 +94,14 @@ def preflight(config: SynthConfig, bank: VoiceBank) -> None:
     one line, not as a ``tts_error`` on every utterance.
     """
     names = bank.backends()
+    if config.asr_check and "zh" in config.languages():
+        model = config.asr_model or ""
+        if not model or model.rstrip("/").endswith(".en"):
+            raise ValueError(
+                "synth.asr_check on Chinese dialogues needs a multilingual Whisper model: pass "
+                "--set synth.asr_model=DIR (a CTranslate2 Whisper folder such as small or "
+                "medium); the bundled tiny.en only hears English"
+            )
     if "cosyvoice" in names:
         if not config.cosyvoice_model:
             raise ValueError(
@@ -176,7 +185,11 @@ class Synthesizer:
                 self.backends[name].load()
             self._versions[name] = self.backends[name].version()
         if self.config.asr_check and self.asr is None:
-            self.asr = IntelligibilityChecker(self.config.asr_model, self.config.engine_threads)
+            self.asr = IntelligibilityChecker(
+                self.config.asr_model,
+                self.config.engine_threads,
+                "zh" if self.config.language == "zh" else "en",
+            )
         if self.asr is not None and self.config.asr_check:
             self.asr.load()
         self._ready = True
@@ -276,11 +289,11 @@ class Synthesizer:
                 result.audio, result.sample_rate, c.clip_level, c.silence_threshold_dbfs
             )
             words = result.words
-            if words is not None and len(words) != len(text.split()):
+            if words is not None and len(words) != len(word_tokens(text)):
                 log.warning(
                     "engine gave %d word timings for %d tokens; dropping them",
                     len(words),
-                    len(text.split()),
+                    len(word_tokens(text)),
                 )
                 words = None
             if stats.duration_s > 0 and stats.peak > 0:

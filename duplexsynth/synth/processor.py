@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from duplexsynth.lang import dialogue_language
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.schemas.records import (
     ASSISTANT,
@@ -200,8 +201,10 @@ def _backchannels(
 class SynthProcessor:
     """Picklable per-dialogue processor for :class:`~duplexsynth.pipelines.stage.DialogueStage`.
 
-    Construction only reads and checks the voice bank; :meth:`setup` (once per worker) loads the
-    engines. ``backends`` injects ready backend objects by name (tests, benchmarks).
+    Construction only reads and checks the voice banks, one per voiced language of
+    ``config.language`` (``zh``: ``voice_bank_zh`` and the Chinese lexicon; ``auto``: English and
+    Chinese, each dialogue voiced in its own); :meth:`setup` (once per worker) loads the engines.
+    ``backends`` injects ready backend objects by name (tests, benchmarks).
     """
 
     def __init__(
@@ -213,28 +216,48 @@ class SynthProcessor:
     ) -> None:
         self.config = config
         self.seed = int(seed)
-        self.bank = bank or load_voice_bank(config.voice_bank)
+        #: per voiced language: its config (bank, lexicon) and its voice bank
+        self.configs = {lang: config.for_language(lang) for lang in config.languages()}
+        first = config.languages()[0]  # ``bank``, when given, is this language's bank
+        self.banks = {
+            lang: bank if (lang == first and bank is not None) else load_voice_bank(c.voice_bank)
+            for lang, c in self.configs.items()
+        }
+        self.bank = self.banks[first]
         self._backends = backends
-        self._synth: Synthesizer | None = None
+        self._synths: dict[str, Synthesizer] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_synth"] = None  # models never travel; each worker loads its own in setup()
+        state["_synths"] = {}  # models never travel; each worker loads its own in setup()
         return state
 
     def setup(self) -> None:
-        if self._synth is None:
-            self._synth = Synthesizer(self.config, self.bank, backends=self._backends)
-        self._synth.setup()
+        for lang, bank in self.banks.items():
+            if lang not in self._synths:
+                self._synths[lang] = Synthesizer(self.configs[lang], bank, backends=self._backends)
+            self._synths[lang].setup()
 
     @property
     def synthesizer(self) -> Synthesizer:
-        self.setup()
-        return self._synth
+        """The synthesizer of the first configured language."""
+        return self.synthesizer_for(self.config.languages()[0])
+
+    def synthesizer_for(self, language: str) -> Synthesizer:
+        """The synthesizer (voice bank, lexicon) of one voiced language."""
+        if language not in self._synths:
+            self.setup()
+        return self._synths[language]
 
     def __call__(self, dialogue: Dialogue) -> Dialogue | Reject:
         try:
             validate_dialogue(dialogue)
         except ValueError as exc:
             return _reject(dialogue, Reason.BAD_INPUT, str(exc))
-        return synthesize_dialogue(dialogue, self.synthesizer, self.seed, self.config)
+        language = dialogue_language(dialogue, self.config.language)
+        out = synthesize_dialogue(
+            dialogue, self.synthesizer_for(language), self.seed, self.configs[language]
+        )
+        if isinstance(out, Dialogue):
+            out = out.with_params(STAGE, {**out.params[STAGE], "language": language})
+        return out

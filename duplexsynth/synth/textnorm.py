@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from num2words import num2words
 
+from duplexsynth.lang import join_tokens, word_tokens
+
 _LEAD = re.compile(r"^[\"'“‘(\[{«]+")
 _TRAIL = re.compile(r"[\"'”’)\]}».,;:!?…]+$")
 _CURRENCY = re.compile(r"^([$€£])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
@@ -29,8 +31,9 @@ _CURRENCY_NAMES = {"$": ("dollar", "cent"), "€": ("euro", "cent"), "£": ("pou
 
 
 def tokens(text: str) -> list[str]:
-    """The whitespace tokens of ``text`` (the unit of word timing everywhere in duplexsynth)."""
-    return text.split()
+    """The word tokens of ``text`` (the unit of word timing everywhere in duplexsynth): its
+    whitespace pieces, Chinese pieces cut into words (:func:`duplexsynth.lang.word_tokens`)."""
+    return word_tokens(text)
 
 
 def _cardinal(digits: str) -> str:
@@ -114,9 +117,12 @@ def speakable_token(token: str) -> str:
 
 
 def speakable(text: str) -> tuple[str, list[str]]:
-    """``(text for the engine, per-token spoken forms)``; both follow ``tokens(text)`` in order."""
+    """``(text for the engine, per-token spoken forms)``; both follow ``tokens(text)`` in order.
+
+    The engine text joins the tokens with spaces, except between two Chinese tokens (Chinese
+    is written without spaces; engines such as CosyVoice read it as written)."""
     spoken = [speakable_token(t) for t in tokens(text)]
-    return " ".join(spoken), spoken
+    return join_tokens(spoken), spoken
 
 
 # ------------------------------------------------------------------------- WER normalization

@@ -37,7 +37,7 @@ from duplexsynth.schemas.rng import dialogue_rng
 from duplexsynth.synth.backends import BACKEND_NAMES, backend_class
 
 ROLES = ("assistant", "user", "both")
-BUNDLED_BANKS = ("default", "espeak")
+BUNDLED_BANKS = ("default", "espeak", "espeak_zh")
 _VOICE_KEYS = {
     "id",
     "backend",
@@ -153,7 +153,7 @@ class VoiceBank:
 
 
 def bank_path(name_or_path: str) -> Path:
-    """A bundled bank name (``default``, ``espeak``) or a file path, as a path."""
+    """A bundled bank name (``default``, ``espeak``, ``espeak_zh``) or a file path, as a path."""
     if name_or_path in BUNDLED_BANKS:
         return Path(str(files("duplexsynth") / "data" / "voices" / f"{name_or_path}.yaml"))
     return Path(name_or_path)

@@ -94,7 +94,7 @@ class FasterWhisperAligner(AsrAligner):
         duration_s = len(audio_16k) / 16000.0
         segments, _ = self._model.transcribe(
             np.asarray(audio_16k, dtype=np.float32),
-            language=self.language.split("-")[0],
+            language=None if self.language == "auto" else self.language.split("-")[0],
             word_timestamps=True,
             beam_size=self.beam_size,
             temperature=0.0,

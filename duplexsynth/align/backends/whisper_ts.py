@@ -116,7 +116,7 @@ class WhisperTimestampedAligner(AsrAligner):
         result = self._module.transcribe(
             self._model,
             np.asarray(audio_16k, dtype=np.float32),
-            language=self.language.split("-")[0],
+            language=None if self.language == "auto" else self.language.split("-")[0],
             vad=self.vad_method if self.use_vad(duration_s) else False,
             beam_size=self.beam_size if self.beam_size > 1 else None,
             best_of=None,

@@ -103,7 +103,10 @@ def moshi(
     help="Cuts per Shar shard.",
 )
 @click.option(
-    "--language", default="English", show_default=True, help="Language of the supervisions."
+    "--language",
+    default="auto",
+    show_default=True,
+    help="Language of the supervisions; auto: English or Chinese per dialogue, from its script.",
 )
 @click.option(
     "--overwrite/--no-overwrite",

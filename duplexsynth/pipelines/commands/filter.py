@@ -76,8 +76,8 @@ Examples:
     "--language",
     default=_D["language"].default,
     show_default=True,
-    help="Target language (en, fr, de, es, it, pt, nl, ru, zh, ja, ko, ar, hi, el, he, th) or "
-    "'any' to keep every language.",
+    help="Target language (en, fr, de, es, it, pt, nl, ru, zh, ja, ko, ar, hi, el, he, th), "
+    "'auto' to keep English and Chinese, or 'any' to keep every language.",
 )
 @click.option(
     "--max-words",
@@ -169,7 +169,7 @@ def command(
         config = load_stage_config(FilterConfig, "filter", config_path, ctx, OPTION_TO_FIELD)
         source = ReadCorpus(list(inputs), config, limit)
         extra = {
-            "inputs": list(inputs) or [str(sample_corpus_dir())],
+            "inputs": list(inputs) or [str(sample_corpus_dir(config.language))],
             "sources": [s.source_file for s in source.sources],
             "filter_config": config.to_dict(),
             "filter_config_digest": config.digest(),

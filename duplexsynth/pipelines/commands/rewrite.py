@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from duplexsynth.lang import LANGUAGE_CHOICES
 from duplexsynth.pipelines.commands.common import (
     cache_dir_option,
     config_option,
@@ -15,6 +16,7 @@ from duplexsynth.rewrite.config import RESPONSE_FORMATS, RewriteConfig
 
 #: click parameter -> RewriteConfig field
 OPTION_TO_FIELD = {
+    "language": "language",
     "llm_base_url": "llm_base_url",
     "llm_model": "llm_model",
     "api_key_env": "api_key_env",
@@ -63,6 +65,14 @@ Answers are cached by content (prompt version, model, parameters, messages) unde
 
 @click.command("rewrite", help=HELP)
 @stage_options()
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGE_CHOICES),
+    default=_D["language"].default,
+    show_default=True,
+    help="Normaliser language: en, zh (Mandarin: numbers read in Chinese, full-width "
+    "punctuation, 嗯/那个 fillers) or auto (per dialogue, from its script).",
+)
 @click.option(
     "--llm-base-url",
     envvar="DUPLEXSYNTH_LLM_BASE_URL",

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from duplexsynth.lang import LANGUAGE_CHOICES
 from duplexsynth.pipelines.commands.common import (
     passed_options,
     read_config_file,
@@ -24,6 +25,12 @@ FLAG_TARGETS: dict[str, list[tuple[str, str, bool]]] = {
         ("mix", "sample_rate_hz", False),
     ],
     "voice_bank": [("synth", "voice_bank", True)],
+    "language": [
+        ("filter", "language", True),
+        ("rewrite", "language", True),
+        ("synth", "language", True),
+        ("align", "language", True),
+    ],
     "llm_base_url": [("rewrite", "llm_base_url", True)],
     "llm_model": [("rewrite", "llm_model", True)],
     "keep_turn_audio": [("write", "keep_turn_audio", True)],
@@ -66,6 +73,9 @@ def collect_overrides(
                 continue
             if required or _has_field(section, key):
                 overrides.setdefault(section, {})[key] = passed[flag]
+    if passed.get("language") == "zh" and "voice_bank" in passed and "synth" in stages:
+        # a run of Chinese dialogues voices them with the bank the user named
+        overrides.setdefault("synth", {})["voice_bank_zh"] = passed["voice_bank"]
     for item in sets:
         section, key, value = parse_set_option(item)
         overrides.setdefault(section, {})[key] = value
@@ -112,10 +122,20 @@ def collect_overrides(
     "mix.sample_rate_hz, so nothing is resampled twice).",
 )
 @click.option(
+    "--language",
+    type=click.Choice(LANGUAGE_CHOICES),
+    default=None,
+    help="Language of the dialogues: en (default), zh (Mandarin: Chinese filter, normaliser, "
+    "espeak-ng cmn voices, jieba words; without --input the bundled Chinese sample) or auto "
+    "(each dialogue voiced in the language it is written in). Sets filter/rewrite/synth/align "
+    ".language; see docs/mandarin.md.",
+)
+@click.option(
     "--voice-bank",
     default=None,
     help="Voice bank of the synth stage: a bundled one (default = Piper/Kokoro, espeak = fast "
-    "robotic voices) or a YAML/JSON file (synth.voice_bank).",
+    "robotic voices, espeak_zh = Mandarin) or a YAML/JSON file (synth.voice_bank; with "
+    "--language zh also synth.voice_bank_zh).",
 )
 @click.option(
     "--llm-base-url",
@@ -160,6 +180,7 @@ def command(
     config_path: str | None,
     from_stage: str,
     preset: str | None,
+    language: str | None,
     sample_rate: int,
     voice_bank: str | None,
     llm_base_url: str | None,

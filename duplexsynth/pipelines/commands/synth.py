@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from duplexsynth.lang import LANGUAGE_CHOICES
 from duplexsynth.pipelines.commands.common import (
     cache_dir_option,
     config_option,
@@ -14,6 +15,8 @@ from duplexsynth.pipelines.commands.common import (
 
 #: click parameter name -> SynthConfig field
 OPTION_TO_FIELD = {
+    "language": "language",
+    "voice_bank_zh": "voice_bank_zh",
     "voice_bank": "voice_bank",
     "sample_rate": "sample_rate",
     "loudness_lufs": "loudness_lufs",
@@ -35,6 +38,20 @@ OPTION_TO_FIELD = {
 @click.command("synth")
 @stage_options(
     input_help="Output root of `duplexsynth rewrite` (reads IN/rewritten/part-*.parquet)."
+)
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGE_CHOICES),
+    default="en",
+    show_default=True,
+    help="Language of the dialogues: en, zh (voiced with --voice-bank-zh and the Chinese "
+    "backchannels) or auto (per dialogue, from its script).",
+)
+@click.option(
+    "--voice-bank-zh",
+    default="espeak_zh",
+    show_default=True,
+    help="Voice bank of Chinese dialogues (bundled `espeak_zh`: espeak-ng cmn voices, offline).",
 )
 @click.option(
     "--voice-bank",
@@ -162,7 +179,8 @@ def command(
     def _run():
         config = load_stage_config(SynthConfig, "synth", config_path, ctx, OPTION_TO_FIELD)
         transform = SynthTransform(config, seed)
-        preflight(config, transform.processor.bank)
+        for language_bank in transform.processor.banks.values():  # one per voiced language
+            preflight(config, language_bank)
         bank = transform.processor.bank
         return run_transform_stage(
             "synth",

@@ -10,7 +10,7 @@ Layout written under ``DEST``::
 
 A supervision carries ``channel`` (0 assistant, 1 user), ``speaker`` (the voice name, or the role
 when the row has none), ``text`` (what was actually said, cut at an interruption), ``language``
-and ``alignment={"word": [[symbol, start, duration, score], ...]}`` (Lhotse's serialised
+(``auto``: English or Chinese per dialogue, from its script) and ``alignment={"word": [[symbol, start, duration, score], ...]}`` (Lhotse's serialised
 ``AlignmentItem``; times relative to the recording, like the supervision's ``start``);
 ``custom`` holds ``role``, ``kind``, ``turn_index`` and ``interrupted``. Recording sources are
 absolute paths (Lhotse resolves relative paths against the working directory; use
@@ -22,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from duplexsynth.lang import text_language
 from duplexsynth.pipelines.export.common import (
     ExportProgress,
     ExportSummary,
@@ -102,6 +103,18 @@ def supervision_dicts(
     return out
 
 
+#: language code -> the name Lhotse recipes write in ``SupervisionSegment.language``
+LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
+
+
+def row_language(row: dict[str, Any], language: str) -> str:
+    """``language``, or for ``auto`` the language the row's turns are written in (English or
+    Chinese, from their script)."""
+    if language != "auto":
+        return language
+    return LANGUAGE_NAMES[text_language(t.get("spoken_text") for t in row.get("turns") or [])]
+
+
 def export_lhotse(
     output_root: str | Path,
     dest: str | Path,
@@ -109,7 +122,7 @@ def export_lhotse(
     overwrite: bool = False,
     shar: bool = False,
     shar_shard_size: int = 1000,
-    language: str = "English",
+    language: str = "auto",
     progress_every_s: float = 10.0,
 ) -> ExportSummary:
     """Write Lhotse manifests (and optionally Shar) for ``output_root``'s final shards."""
@@ -132,7 +145,7 @@ def export_lhotse(
             write_bytes_atomic(path, row["audio"]["bytes"])
             summary.written += 1
         rec = recording_dict(rid, str(path), sr, frames)
-        sups = supervision_dicts(rid, row, rec["duration"], language)
+        sups = supervision_dicts(rid, row, rec["duration"], row_language(row, language))
         recordings.append(rec)
         supervisions.extend(sups)
         cuts.append(

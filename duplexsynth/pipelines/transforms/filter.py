@@ -131,7 +131,7 @@ class ReadCorpus(beam.PTransform):
     ) -> None:
         super().__init__()
         self.config = config or FilterConfig()
-        self.inputs = list(inputs) if inputs else [str(sample_corpus_dir())]
+        self.inputs = list(inputs) if inputs else [str(sample_corpus_dir(self.config.language))]
         self.sources = resolve_sources(self.inputs, self.config)
         self.plan = plan_limit(self.sources, limit)
         self.spread = spread

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from duplexsynth.synth.backends.base import BackendUnavailable, TTSBackend, TTSError, TTSResult
-from duplexsynth.synth.textnorm import speakable
+from duplexsynth.synth.textnorm import speakable, tokens
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _EVENT_WORD = 1
@@ -61,10 +61,11 @@ _CALLBACK = ctypes.CFUNCTYPE(
 class EspeakBackend(TTSBackend):
     """Voice params: ``voice`` (espeak language/voice, default ``en-us``), ``variant``
     (``m3``, ``f2``, ``klatt``...), ``rate`` (words per minute, default 175), ``pitch`` and
-    ``range`` (0-100), ``wordgap`` (pause between words, 10 ms units)."""
+    ``range`` (0-100), ``wordgap`` (pause between words, 10 ms units), ``volume`` (0-200,
+    default 100; the Mandarin voices use less: their loud syllables clip at 100)."""
 
     name = "espeak"
-    param_keys = frozenset({"voice", "variant", "rate", "pitch", "range", "wordgap"})
+    param_keys = frozenset({"voice", "variant", "rate", "pitch", "range", "wordgap", "volume"})
 
     def __init__(self) -> None:
         self._lib_path = ""
@@ -156,7 +157,7 @@ class EspeakBackend(TTSBackend):
     @classmethod
     def validate_params(cls, params: dict[str, Any]) -> None:
         super().validate_params(params)
-        for key in ("rate", "pitch", "range", "wordgap"):
+        for key in ("rate", "pitch", "range", "wordgap", "volume"):
             if key in params and not isinstance(params[key], (int, float)):
                 raise ValueError(f"espeak {key} must be a number, got {params[key]!r}")
 
@@ -175,7 +176,10 @@ class EspeakBackend(TTSBackend):
     def synthesize(self, text: str, params: dict[str, Any]) -> TTSResult:
         self.validate_params(params)
         self.load()
-        spoken_text, spoken_tokens = speakable(text)
+        _, spoken_tokens = speakable(text)
+        # one space between tokens: word events are mapped back by character position (espeak's
+        # Mandarin voice gives one event per syllable and sounds the same with or without them)
+        spoken_text = " ".join(spoken_tokens)
         if not spoken_tokens:
             raise TTSError("nothing to say: empty text")
         voice = str(params.get("voice", "en-us"))
@@ -200,7 +204,7 @@ class EspeakBackend(TTSBackend):
             self._samples, self._events = [], []
         pcm = np.concatenate(samples) if samples else np.zeros(0, np.int16)
         audio = pcm.astype(np.float32) / 32768.0
-        words = _word_timings(text.split(), spoken_tokens, events, audio, self._sample_rate)
+        words = _word_timings(tokens(text), spoken_tokens, events, audio, self._sample_rate)
         return TTSResult(audio=audio, sample_rate=self._sample_rate, words=words)
 
 
