@@ -34,8 +34,8 @@ message are dropped (``drop_leading_assistant=False`` rejects them). Messages wi
 from __future__ import annotations
 
 import json
-import sys
 import re
+import sys
 from typing import Any, NamedTuple
 
 from duplexsynth.filters.config import FilterConfig

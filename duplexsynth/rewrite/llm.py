@@ -446,6 +446,17 @@ class LLMRewriter:
                 last = self._scrub(f"bad response: {type(exc).__name__}: {_clip(str(exc), 200)}")
                 self._backoff(attempt, None, last)
                 continue
+            except ValueError as exc:  # HTTP 200 whose body is not JSON: a server (or proxy) fault
+                last = self._scrub(f"server answered 200 with a body that is not JSON: {exc}")
+                self._backoff(attempt, None, last)
+                continue
+            if not hasattr(response, "choices"):  # a 200 with a non-JSON content type
+                body = _clip(str(response), 120)
+                last = self._scrub(
+                    f"server answered 200 with something other than a completion: {body!r}"
+                )
+                self._backoff(attempt, None, last)
+                continue
             return _answer(response)
         raise LLMError(f"gave up after {cfg.max_attempts} attempts: {last}")
 

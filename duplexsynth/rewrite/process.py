@@ -50,8 +50,12 @@ def rewrite_dialogue(
     the rules run after it as a final pass; otherwise the rules run alone, trimming assistant
     turns to ``max_words_per_turn`` and inserting seeded fillers in user turns.
 
+    A turn the rules cannot make speakable cuts the dialogue to its clean prefix (whole
+    exchanges before it; ``params["rewrite"]["cut"]`` names the turn and why), as the filter does.
+
     Returns a :class:`Reject` with ``bad_input``, ``llm_invalid``, ``llm_error`` or
-    ``rewrite_error`` (a turn the rules cannot make speakable) instead of emitting a bad row.
+    ``rewrite_error`` (no complete exchange before the first unspeakable turn) instead of
+    emitting a bad row.
     """
     problem = check_input(dialogue)
     if problem:
@@ -88,18 +92,29 @@ def _rewrite_rules(dialogue: Dialogue, config: RewriteConfig, seed: int) -> Dial
             fillers.extend({"turn": i, **f} for f in inserted)
         bad = find_unspeakable(text)
         if bad:
-            return _reject(
-                dialogue,
-                Reason.REWRITE_ERROR,
-                f"turn {i} ({turn.speaker}): the rules cannot make it speakable: {bad}",
-            )
+            detail = f"turn {i} ({turn.speaker}): the rules cannot make it speakable: {bad}"
+            cut = {"turn": i, "reason": str(Reason.REWRITE_ERROR), "detail": detail}
+            break
         turns.append(turn.replace(spoken_text=text))
+    else:
+        cut = None
+    if cut is not None:
+        # the clean prefix, as the filter keeps it: whole exchanges ending on an assistant turn
+        while turns and turns[-1].speaker != ASSISTANT:
+            turns.pop()
+        if len(turns) < 2:
+            return _reject(dialogue, Reason.REWRITE_ERROR, cut["detail"])
+        fillers = [f for f in fillers if f["turn"] < len(turns)]
+        trimmed = [t for t in trimmed if t["turn"] < len(turns)]
     params = {
         **_base_params(config),
         "trim": config.trim,
         "filler_rate": config.filler_rate if config.fillers else 0.0,
         "fillers_inserted": fillers,
         "trimmed_turns": trimmed,
+        "turns_in": len(dialogue.turns),
+        "turns_kept": len(turns),
+        "cut": cut,
     }
     return dialogue.replace(
         turns=tuple(turns),

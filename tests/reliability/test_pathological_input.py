@@ -27,7 +27,10 @@ def _filter(tmp_path: Path, src: Path) -> tuple[dict, dict[str, dict]]:
     )
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
-    rejects = {r["record_id"] or r["source_file"]: r for r in io.read_folder_rows(out / "rejects" / "filter")}
+    rejects = {
+        r["record_id"] or r["source_file"]: r
+        for r in io.read_folder_rows(out / "rejects" / "filter")
+    }
     return summary, rejects
 
 
@@ -51,14 +54,21 @@ def test_longest_token_is_measured_but_cjk_text_is_not_one_token():
     config = FilterConfig(language="any")
     found = screen_text("a fine " + "y" * 61 + " turn", config)
     assert found is not None and found.rule == "too_long token of 61 characters > 60"
-    assert screen_text("你好" * 60, config) is None or "token" not in screen_text("你好" * 60, config).rule
+    assert (
+        screen_text("你好" * 60, config) is None
+        or "token" not in screen_text("你好" * 60, config).rule
+    )
 
 
 def test_json_nested_ten_thousand_deep_is_malformed_not_a_stage_error(tmp_path: Path):
     deep = "[" * 10_000 + "]" * 10_000
     src = tmp_path / "in.jsonl"
     src.write_text(
-        '{"id": "deep", "conversations": ' + deep + "}\n" + _sharegpt(2, "Hi there.", "Hello to you.") + "\n"
+        '{"id": "deep", "conversations": '
+        + deep
+        + "}\n"
+        + _sharegpt(2, "Hi there.", "Hello to you.")
+        + "\n"
     )
     summary, rejects = _filter(tmp_path, src)
     (row,) = [r for r in rejects.values()]
