@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from duplexsynth.cache import ContentCache, content_key
+from duplexsynth.redact import redact, register_key_env
 from duplexsynth.rewrite import prompt as prompts
 from duplexsynth.rewrite.config import RewriteConfig
 from duplexsynth.rewrite.rules import find_unspeakable, normalize_text, word_count
@@ -219,10 +220,10 @@ def _clip(text: str, n: int = 80) -> str:
 
 # ----------------------------------------------------------------------------- secrets
 def scrub(text: str, secret: str | None = None) -> str:
-    """``text`` without the API key (whole or partly masked) or any bearer token."""
+    """``text`` through :func:`duplexsynth.redact.redact`, also masking ``secret`` (the API key)."""
     if secret and len(secret) >= 4:
         text = text.replace(secret, "***")
-    text = re.sub(r"(?i)(bearer\s+)[^\s'\"]+", r"\1***", text)
+    text = redact(text)
     return re.sub(r"\bsk-[A-Za-z0-9_\-*.]{4,}", "sk-***", text)
 
 
@@ -285,6 +286,7 @@ class LLMRewriter:
         if not config.llm_model:
             raise ValueError("LLMRewriter needs rewrite.llm_model")
         self.config = config
+        register_key_env(config.api_key_env)
         self.stats = LLMStats()
         self.cache = ContentCache(config.cache_dir, CACHE_NAMESPACE)
         self._client = client
