@@ -61,15 +61,17 @@ def _delete(paths: list[str]) -> None:
 
 
 def stale_temp_paths(out_root: str) -> list[str]:
-    """``.tmp-*`` folders (local) or objects under them (object stores) inside ``out_root``."""
+    """``.tmp-*`` folders (local) or the objects under them (object stores) inside ``out_root``."""
     patterns = [
         _join(out_root, "*", TEMP_PREFIX + "*"),
         _join(out_root, "rejects", "*", TEMP_PREFIX + "*"),
     ]
-    if not _is_local(out_root):  # no folders on object stores: match the objects under them
-        patterns = [p + "/*" for p in patterns]
+    if _is_local(out_root):  # Beam's local match lists files only; the folders are the unit
+        import glob
+
+        return sorted({p for pattern in patterns for p in glob.glob(pattern)})
     found: list[str] = []
-    for result in FileSystems.match(patterns):
+    for result in FileSystems.match([p + "/*" for p in patterns]):
         found.extend(m.path for m in result.metadata_list)
     return sorted(set(found))
 

@@ -2,7 +2,7 @@
 
 :class:`SpeechServer` answers ``POST /v1/audio/speech`` like an OpenAI-compatible TTS server:
 ``mode="speak"`` with real espeak speech (WAV, no word timings), ``"echo401"`` with a 401 whose
-body echoes the request headers (Authorization included), ``"fail"`` with a 500, ``"hang"``
+body echoes the request headers (Authorization included), ``"fail"`` with a 500, ``"slow"`` speaking after 2 s, ``"hang"``
 by never answering within the client's timeout.
 """
 
@@ -40,6 +40,9 @@ class SpeechServer:
                     server._send(self, 401, {"error": {"message": message}})
                 elif server.mode == "fail":
                     server._send(self, 500, {"error": {"message": "engine crashed"}})
+                elif server.mode == "slow":  # a busy server: speaks, but takes its time
+                    time.sleep(2.0)
+                    server._speak(self, body)
                 elif server.mode == "hang":
                     time.sleep(3.0)
                     server._send(self, 500, {"error": {"message": "too late"}})
@@ -73,11 +76,14 @@ class SpeechServer:
         buf = io.BytesIO()
         sf.write(buf, result.audio, result.sample_rate, format="WAV")
         data = buf.getvalue()
-        h.send_response(200)
-        h.send_header("Content-Type", "audio/wav")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
+        try:
+            h.send_response(200)
+            h.send_header("Content-Type", "audio/wav")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client was killed (the SIGKILL test)
 
     @property
     def url(self) -> str:
@@ -135,12 +141,44 @@ def cli(
 
 
 def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """The CLI in its own process group (so a test can SIGKILL all of it)."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "duplexsynth.pipelines.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=full_env,
+        cwd=REPO,
+        start_new_session=True,
+    )
+
+
+def cli_command(*args: str) -> str:
+    """The shell words of ``python -m duplexsynth.pipelines.cli ARGS``."""
+    import shlex
+
+    return shlex.join([sys.executable, "-m", "duplexsynth.pipelines.cli", *args])
+
+
+def in_mount_namespace(
+    script: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess | None:
+    """Run ``sh -c script`` in a private mount namespace (root: ``unshare -m``; others: a user
+    namespace, ``unshare -Urm``) so it may ``mount -t tmpfs``; None when that is not allowed."""
+    import shutil
+
+    if shutil.which("unshare") is None:
+        return None
+    flags = "-m" if os.geteuid() == 0 else "-Urm"
+    probe = subprocess.run(["unshare", flags, "true"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.run(
+        ["unshare", flags, "sh", "-c", script],
+        capture_output=True,
         text=True,
         env=full_env,
         cwd=REPO,
+        timeout=300,
     )
