@@ -17,6 +17,8 @@ METHOD_OF = {
     "whisper-timestamped": "whisper_timestamped",
 }
 VAD_METHODS = ("silero", "auditok")
+#: what a turn that can not be aligned costs the dialogue
+ON_TURN_FAILURE = ("exchange", "tail")
 
 
 @dataclass
@@ -67,6 +69,10 @@ class AlignConfig:
     overlap_tolerance_s: float = 0.05
     #: shorter words are widened into the free space around them
     min_word_s: float = 0.02
+    #: what a turn that can not be aligned costs: ``exchange`` drops that user/assistant
+    #: exchange and keeps aligning the rest (recorded in ``params["align"]["dropped_exchanges"]``);
+    #: ``tail`` cuts the dialogue before it (the clean prefix, ``params["align"]["cut"]``)
+    on_turn_failure: str = "exchange"
     #: cache recogniser output by content hash of (audio, text, backend, options)
     cache: bool = True
     #: cache folder; None = $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth
@@ -91,6 +97,11 @@ class AlignConfig:
         if self.vad_method not in VAD_METHODS:
             raise ValueError(
                 f"align.vad_method must be one of {', '.join(VAD_METHODS)}, got {self.vad_method!r}"
+            )
+        if self.on_turn_failure not in ON_TURN_FAILURE:
+            raise ValueError(
+                f"align.on_turn_failure must be one of {', '.join(ON_TURN_FAILURE)}, "
+                f"got {self.on_turn_failure!r}"
             )
         if not isinstance(self.language, str) or not self.language:
             raise ValueError(f"align.language must be a language code, got {self.language!r}")
