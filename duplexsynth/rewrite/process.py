@@ -15,6 +15,7 @@ from duplexsynth.rewrite.rules import (
     trim_words,
     word_count,
 )
+from duplexsynth.schemas.limits import oversize
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.schemas.records import ASSISTANT, SPEAKERS, USER, Dialogue, Reject
 from duplexsynth.schemas.rng import dialogue_rng
@@ -37,6 +38,9 @@ def check_input(dialogue: Dialogue) -> str | None:
             )
         if not isinstance(turn.source_text, str) or not turn.source_text.strip():
             return f"dialogue {dialogue.id!r} turn {i}: source_text is empty ({turn.source_text!r})"
+        too_big = oversize(turn.source_text)
+        if too_big:
+            return f"dialogue {dialogue.id!r} turn {i}: source_text is {too_big}"
     return None
 
 

@@ -89,3 +89,35 @@ def test_latex_math_is_math_not_code():
         assert found is not None and found.reason == "math", (text, found)
     found = screen_text("then call my_func again", config)
     assert found is not None and found.reason == "code"
+
+
+def test_stages_after_the_filter_guard_their_own_input_size():
+    """A giant turn read with --from (skipping the filter) is bad_input, not a TTS request."""
+    from duplexsynth.rewrite.config import RewriteConfig
+    from duplexsynth.rewrite.process import rewrite_dialogue
+    from duplexsynth.schemas.records import Dialogue, Reject, Turn
+    from duplexsynth.synth.processor import validate_dialogue
+
+    giant = "x" * 500_000
+    d = Dialogue(
+        id="g", source_file="in.jsonl", source_index=0, record_id=None, format="sharegpt",
+        turns=(Turn(0, "user", "Hello there."), Turn(1, "assistant", giant)),
+    )  # fmt: skip
+    out = rewrite_dialogue(d, RewriteConfig(), seed=1)
+    assert isinstance(out, Reject) and out.reason == "bad_input"
+    assert "500000 characters > 20000" in out.detail
+    spoken = d.replace(turns=tuple(t.replace(spoken_text=t.source_text) for t in d.turns))
+    try:
+        validate_dialogue(spoken)
+    except ValueError as exc:
+        assert "500000 characters" in str(exc)
+    else:
+        raise AssertionError("synth accepted a 500,000-character turn")
+    token = d.replace(turns=(Turn(0, "user", "Hi.", spoken_text="Hi."),
+                             Turn(1, "assistant", "y" * 300, spoken_text="y" * 300)))  # fmt: skip
+    try:
+        validate_dialogue(token)
+    except ValueError as exc:
+        assert "token of 300 characters" in str(exc)
+    else:
+        raise AssertionError("synth accepted a 300-character token")
