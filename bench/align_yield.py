@@ -82,7 +82,8 @@ class PiperSpeechServer:
 def _cli(code_root: Path, env: dict[str, str], *args: str) -> None:
     full = {**os.environ, **env, "PYTHONPATH": str(code_root)}
     cmd = [sys.executable, "-m", "duplexsynth.pipelines.cli", *args]
-    done = subprocess.run(cmd, env=full, capture_output=True, text=True)
+    # cwd too: ``python -m`` puts the working folder first on sys.path
+    done = subprocess.run(cmd, env=full, capture_output=True, text=True, cwd=code_root)
     if done.returncode != 0:
         sys.exit(f"{' '.join(args[:1])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
 
@@ -161,7 +162,7 @@ def _reason_kind(detail: str) -> str:
     """The failure without its numbers and words ("word N 'x' has no duration ...")."""
     import re
 
-    text = detail.split(": ", 1)[-1]
+    text = detail.split("fallback faster_whisper: ")[-1].split(": ", 1)[-1]
     text = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)
     return re.sub(r"\d+(?:\.\d+)?", "N", text)[:70]
 
@@ -189,16 +190,19 @@ def main(argv: list[str] | None = None) -> int:
         help="checkout(s) whose align stage to measure (repeat to compare); default: this one",
     )  # fmt: skip
     ap.add_argument("--work", default=None, help="work folder (kept; default: a temp folder)")
+    ap.add_argument("--reuse", action="store_true", help="reuse the speech already in --work")
     args = ap.parse_args(argv)
     n = 2 if args.quick else args.dialogues
     work = Path(args.work or tempfile.mkdtemp(prefix="align-yield-"))
     work.mkdir(parents=True, exist_ok=True)
     env = {"DUPLEXSYNTH_CACHE": os.environ.get("DUPLEXSYNTH_CACHE", str(work / "cache"))}
-    server = PiperSpeechServer()
-    try:
-        synth_root = prepare(work, n, server.url, env)
-    finally:
-        server.close()
+    synth_root = work / "s"
+    if not (args.reuse and (synth_root / "summary.json").exists()):
+        server = PiperSpeechServer()
+        try:
+            synth_root = prepare(work, n, server.url, env)
+        finally:
+            server.close()
     print(f"{n} chat dialogues spoken by a loopback TTS server without timings; work: {work}")
     for i, root in enumerate(args.code_root or [str(REPO)]):
         m = measure(Path(root).resolve(), synth_root, work / f"a{i}", env)

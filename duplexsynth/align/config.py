@@ -61,8 +61,11 @@ class AlignConfig:
     min_pause_s: float = 0.08
     #: a word counts as heard when at least this share of its letters matches the recogniser
     min_match_ratio: float = 0.34
-    #: a turn whose heard share of words is below this is an align_error
+    #: a turn whose heard share of words is below this is an align_error when, in addition,
+    #: the recogniser's words disagree with the text by a word error rate above ``max_wer``
+    #: (the synth QC's default threshold); below it the missed words are interpolated
     min_heard_fraction: float = 0.5
+    max_wer: float = 0.4
     #: words that stick out of the audio by at most this much are clamped (else an error)
     clamp_tolerance_s: float = 0.25
     #: overlaps between neighbouring words up to this long are trimmed (else an error)
@@ -105,7 +108,7 @@ class AlignConfig:
             )
         if not isinstance(self.language, str) or not self.language:
             raise ValueError(f"align.language must be a language code, got {self.language!r}")
-        for name in ("min_match_ratio", "min_heard_fraction"):
+        for name in ("min_match_ratio", "min_heard_fraction", "max_wer"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"align.{name} must be in [0, 1], got {value!r}")

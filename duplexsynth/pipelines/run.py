@@ -333,7 +333,6 @@ def _run_marked(spec: RunSpec, out_root: Path) -> dict[str, Any]:
     summary = collect_summary(spec, time.monotonic() - started)
     shutil.rmtree(run_dir, ignore_errors=True)
     io.write_json_atomic(out_root / "summary.json", summary)
-    outdir.finish_run(str(out_root))
     print_run_summary(summary)
     written = summary["dialogues_written"]
     lost = summary["input_records"] - written - sum(summary["rejected"].values())
@@ -342,6 +341,7 @@ def _run_marked(spec: RunSpec, out_root: Path) -> dict[str, Any]:
             f"[run] lost records: {summary['input_records']} in, {written} written + "
             f"{sum(summary['rejected'].values())} rejected; this is a bug, please report it"
         )
+    outdir.finish_run(str(out_root))  # only a consistent run loses its marker
     return summary
 
 
