@@ -5,8 +5,8 @@
 
 The setup the issue measured: real multi-turn chat dialogues (``bench/chat_corpus.py``: 25
 turns, 2-3 minutes of speech each) spoken by an OpenAI-compatible ``/v1/audio/speech`` server
-that returns clear synthetic speech (Piper's bundled voice, two speaking rates) and **no word
-timings**, so every turn is aligned by the recogniser (the bundled faster-whisper tiny.en).
+that returns synthetic speech (Piper's bundled voice for the assistant; the user Piper slowed
+down, or espeak with ``--user-voice espeak``) and **no word timings**, so every turn is aligned by the recogniser (the bundled faster-whisper tiny.en).
 A loopback server in this process plays that server. The stages run from the CLI
 (``filter``, ``rewrite``, ``synth``, ``align``) in fresh processes with ``PYTHONPATH`` set to
 ``--code-root`` (default: this checkout), so the same script measures another checkout (the
@@ -43,6 +43,10 @@ class PiperSpeechServer:
 
         self.piper = PiperBackend()
         self.piper.load()
+        from duplexsynth.synth.backends.espeak import EspeakBackend
+
+        self.espeak = EspeakBackend()
+        self.espeak.load()
         self.lock = threading.Lock()
         server = self
 
@@ -54,9 +58,12 @@ class PiperSpeechServer:
                 import soundfile as sf
 
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                params = {"length_scale": 1.1} if body.get("voice") == "slow" else {}
                 with server.lock:
-                    result = server.piper.synthesize(body["input"], params)
+                    if body.get("voice") == "espeak":
+                        result = server.espeak.synthesize(body["input"], {"voice": "en-us"})
+                    else:
+                        params = {"length_scale": 1.1} if body.get("voice") == "slow" else {}
+                        result = server.piper.synthesize(body["input"], params)
                 buf = io.BytesIO()
                 sf.write(buf, result.audio, result.sample_rate, format="WAV")
                 data = buf.getvalue()
@@ -97,7 +104,9 @@ def _rows(folder: Path) -> list[dict]:
     return rows
 
 
-def prepare(work: Path, dialogues: int, server_url: str, env: dict[str, str]) -> Path:
+def prepare(
+    work: Path, dialogues: int, server_url: str, env: dict[str, str], user_voice: str = "slow"
+) -> Path:
     """Corpus -> filter -> rewrite -> synth (served voices); returns the synth output root."""
     sys.path.insert(0, str(HERE))
     from chat_corpus import write_corpus
@@ -108,7 +117,7 @@ def prepare(work: Path, dialogues: int, server_url: str, env: dict[str, str]) ->
     bank.write_text(
         "version: 1\nassistant: srv-a\nvoices:\n"
         "  - {id: srv-a, backend: openai, params: {voice: normal}, role: assistant}\n"
-        "  - {id: srv-u, backend: openai, params: {voice: slow}}\n"
+        f"  - {{id: srv-u, backend: openai, params: {{voice: {user_voice}}}}}\n"
     )
     root = REPO  # the stages before align are not what is measured: always this checkout
     _cli(root, env, "filter", "--input", str(corpus), "--output", str(work / "f"))
@@ -190,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         help="checkout(s) whose align stage to measure (repeat to compare); default: this one",
     )  # fmt: skip
     ap.add_argument("--work", default=None, help="work folder (kept; default: a temp folder)")
+    ap.add_argument(
+        "--user-voice", choices=("slow", "espeak"), default="slow",
+        help="the user's server voice: Piper slowed down (default) or espeak (harder to hear)",
+    )  # fmt: skip
     ap.add_argument("--reuse", action="store_true", help="reuse the speech already in --work")
     args = ap.parse_args(argv)
     n = 2 if args.quick else args.dialogues
@@ -200,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.reuse and (synth_root / "summary.json").exists()):
         server = PiperSpeechServer()
         try:
-            synth_root = prepare(work, n, server.url, env)
+            synth_root = prepare(work, n, server.url, env, args.user_voice)
         finally:
             server.close()
     print(f"{n} chat dialogues spoken by a loopback TTS server without timings; work: {work}")

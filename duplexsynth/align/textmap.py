@@ -282,7 +282,9 @@ def map_words(
     return words
 
 
-def word_error_rate(tokens: Sequence[str], heard: Sequence[HeardWord], language: str = "en") -> float:
+def word_error_rate(
+    tokens: Sequence[str], heard: Sequence[HeardWord], language: str = "en"
+) -> float:
     """Word error rate of the recognised words against the text, both normalised as for
     matching (numbers spelled out, case and punctuation dropped)."""
     from rapidfuzz.distance import Levenshtein
