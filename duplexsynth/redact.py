@@ -58,16 +58,42 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+#: per pattern above, lower-case substrings without one of which it can not match
+_TRIGGERS: tuple[tuple[str, ...], ...] = (
+    ("@",),
+    ("authorization",),
+    ("bearer",),
+    ("key", "token", "secret", "passw"),
+    ("sk-", "pk-", "rk-"),
+    ("hf_", "hf-", "gh", "glpat", "xox"),
+)
+
+
 def register_key_env(name: str | None) -> None:
     """Treat the value of environment variable ``name`` as a secret from now on."""
     if name:
         _KEY_ENVS.add(name)
 
 
+_NAMES_CACHE: dict[tuple[int, frozenset[str]], frozenset[str]] = {}
+
+
+def _key_names() -> frozenset[str]:
+    """Registered key variables plus secret-named ones (re-scanned when the environment grows
+    or shrinks, so a per-record call costs a few dictionary lookups)."""
+    key = (len(os.environ), frozenset(_KEY_ENVS))
+    names = _NAMES_CACHE.get(key)
+    if names is None:
+        found = {n for n in os.environ if _SECRET_NAME_RE.search(n.upper())}
+        names = frozenset(found | _KEY_ENVS)
+        _NAMES_CACHE.clear()
+        _NAMES_CACHE[key] = names
+    return names
+
+
 def secret_values(extra_envs: Iterable[str] = ()) -> list[str]:
     """The current values of every key variable (registered, ``extra_envs``, or secret-named)."""
-    names = set(_KEY_ENVS).union(extra_envs)
-    names.update(n for n in os.environ if _SECRET_NAME_RE.search(n.upper()))
+    names = _key_names().union(extra_envs)
     values = {os.environ.get(n) or "" for n in names}
     # longest first, so a key that contains another is removed whole
     return sorted((v for v in values if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True)
@@ -80,8 +106,10 @@ def redact(text: str, extra_secrets: Iterable[str] = ()) -> str:
     for secret in (*extra_secrets, *secret_values()):
         if secret and len(secret) >= MIN_SECRET_CHARS and secret in text:
             text = text.replace(secret, MASK)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    lower = text.lower()
+    for (pattern, replacement), triggers in zip(_PATTERNS, _TRIGGERS):
+        if any(t in lower for t in triggers):  # plain substring tests skip most regex passes
+            text = pattern.sub(replacement, text)
     return text
 
 
