@@ -92,3 +92,21 @@ def test_empty_input_file_warns_and_exits_0(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert f"warning: input file {empty} is empty" in result.stderr
     assert "warning: the input holds no records" in result.stderr
+
+
+def test_unreachable_llm_server_fails_in_preflight(tmp_path: Path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "out"
+    result = cli(
+        "run", "--input", str(tiny_corpus(tmp_path / "in.jsonl")), "--output", str(out),
+        "--llm-base-url", f"http://key:sk-abcdefghijklmnop@127.0.0.1:{port}/v1",
+        "--llm-model", "m",
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    (line,) = _error_lines(result.stderr)
+    assert (
+        "cannot reach the LLM server at http://***@127.0.0.1" in line and "--llm-base-url" in line
+    )
+    assert "abcdefghijklmnop" not in result.stderr and not out.exists()
