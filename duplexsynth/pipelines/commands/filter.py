@@ -166,7 +166,10 @@ def command(
         from duplexsynth.pipelines.stage import StageRun, run_stage
         from duplexsynth.pipelines.transforms.filter import FilterTransform, ReadCorpus
 
+        from duplexsynth.pipelines.commands.run import warn_empty_inputs
+
         config = load_stage_config(FilterConfig, "filter", config_path, ctx, OPTION_TO_FIELD)
+        warn_empty_inputs(inputs)
         source = ReadCorpus(list(inputs), config, limit)
         extra = {
             "inputs": list(inputs) or [str(sample_corpus_dir())],
