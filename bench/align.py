@@ -14,6 +14,11 @@ whisper-timestamped is measured when it is installed (the ``whisper`` extra): wi
 named by DUPLEXSYNTH_WHISPER_TS_MODEL, else the bundled tiny.en converted to openai-whisper's
 format (``duplexsynth.align.convert``); otherwise it is listed as skipped.
 Figures vary a little between runs (Piper's VITS samples noise) and with machine load.
+
+    .venv/bin/python bench/align.py --yield [--quick] [--code-root DIR ...]
+
+3. Yield (``bench/align_yield.py``): turns kept and words per alignment path when a TTS server
+   gives no word timings, on multi-turn chat; ``--code-root`` measures other checkouts beside.
 """
 
 from __future__ import annotations
@@ -80,6 +85,11 @@ def asr_backends() -> list[tuple[str, object]]:
 
 
 def main() -> int:
+    if "--yield" in sys.argv[1:]:  # the yield of each alignment path on served TTS (issue 15)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from align_yield import main as yield_main
+
+        return yield_main([a for a in sys.argv[1:] if a != "--yield"])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--utterances", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0)

@@ -74,6 +74,7 @@ class AsrAligner:
         prompt_with_text: bool = True,
         min_match_ratio: float = 0.34,
         min_heard_fraction: float = 0.5,
+        max_wer: float | None = None,
         trim_to_sound: bool = True,
         silence_db: float = -40.0,
         min_pause_s: float = 0.08,
@@ -89,6 +90,7 @@ class AsrAligner:
         self.prompt_with_text = prompt_with_text
         self.min_match_ratio = min_match_ratio
         self.min_heard_fraction = min_heard_fraction
+        self.max_wer = max_wer
         self.cache = None
 
     def load(self) -> None:  # pragma: no cover - overridden
@@ -160,6 +162,7 @@ class AsrAligner:
             min_match_ratio=self.min_match_ratio,
             min_heard_fraction=self.min_heard_fraction,
             language=self.language,
+            max_wer=self.max_wer,
         )
         if self.trim_to_sound:
             from duplexsynth.align.refine import snap_to_pauses, trim_to_sound

@@ -17,6 +17,8 @@ METHOD_OF = {
     "whisper-timestamped": "whisper_timestamped",
 }
 VAD_METHODS = ("silero", "auditok")
+#: what a turn that can not be aligned costs the dialogue
+ON_TURN_FAILURE = ("exchange", "tail")
 
 
 @dataclass
@@ -59,14 +61,21 @@ class AlignConfig:
     min_pause_s: float = 0.08
     #: a word counts as heard when at least this share of its letters matches the recogniser
     min_match_ratio: float = 0.34
-    #: a turn whose heard share of words is below this is an align_error
+    #: a turn whose heard share of words is below this is an align_error when, in addition,
+    #: the recogniser's words disagree with the text by a word error rate above ``max_wer``
+    #: (the synth QC's default threshold); below it the missed words are interpolated
     min_heard_fraction: float = 0.5
+    max_wer: float = 0.4
     #: words that stick out of the audio by at most this much are clamped (else an error)
     clamp_tolerance_s: float = 0.25
     #: overlaps between neighbouring words up to this long are trimmed (else an error)
     overlap_tolerance_s: float = 0.05
     #: shorter words are widened into the free space around them
     min_word_s: float = 0.02
+    #: what a turn that can not be aligned costs: ``exchange`` drops that user/assistant
+    #: exchange and keeps aligning the rest (recorded in ``params["align"]["dropped_exchanges"]``);
+    #: ``tail`` cuts the dialogue before it (the clean prefix, ``params["align"]["cut"]``)
+    on_turn_failure: str = "exchange"
     #: cache recogniser output by content hash of (audio, text, backend, options)
     cache: bool = True
     #: cache folder; None = $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth
@@ -92,9 +101,14 @@ class AlignConfig:
             raise ValueError(
                 f"align.vad_method must be one of {', '.join(VAD_METHODS)}, got {self.vad_method!r}"
             )
+        if self.on_turn_failure not in ON_TURN_FAILURE:
+            raise ValueError(
+                f"align.on_turn_failure must be one of {', '.join(ON_TURN_FAILURE)}, "
+                f"got {self.on_turn_failure!r}"
+            )
         if not isinstance(self.language, str) or not self.language:
             raise ValueError(f"align.language must be a language code, got {self.language!r}")
-        for name in ("min_match_ratio", "min_heard_fraction"):
+        for name in ("min_match_ratio", "min_heard_fraction", "max_wer"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"align.{name} must be in [0, 1], got {value!r}")

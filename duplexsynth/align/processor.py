@@ -2,9 +2,11 @@
 
 For every turn (in order) the spoken text's tokens get one timed word each, from the TTS
 engine's own timings or a recogniser (see :mod:`duplexsynth.align.config`), then pass
-:func:`~duplexsynth.align.validate.validate_words`. The first turn that cannot be aligned ends
-the dialogue: it is cut to its clean prefix ending on an assistant turn (at least one exchange)
-or, when no such prefix exists, rejected as ``align_error`` with the reason. Backchannel lexicon
+:func:`~duplexsynth.align.validate.validate_words`. A turn that cannot be aligned costs the
+smallest coherent unit, its user/assistant exchange, and the rest of the dialogue is still
+aligned (``params["align"]["dropped_exchanges"]`` names each dropped exchange and why); with
+``on_turn_failure="tail"`` it instead cuts the dialogue to its clean prefix ending on an
+assistant turn. A dialogue left without one exchange is rejected as ``align_error``. Backchannel lexicon
 entries are aligned by the same rules; one a recogniser cannot hear (short "mm-hmm"s often are
 not) gets its words spread over its voiced part (``method="interpolated"``).
 """
@@ -173,28 +175,16 @@ def _align(dialogue: Dialogue, cfg: AlignConfig, seed: int, state: _Aligning) ->
             raise _BadInput(f"{label} has no spoken text")
         decoded.append(_decode(turn.audio.bytes, label))
 
-    aligned: list[Turn] = []
-    methods: list[str] = []
-    failure: tuple[int, str] | None = None
-    for k, (turn, (audio, sr)) in enumerate(zip(dialogue.turns, decoded)):
-        try:
-            words, method = state.words(turn.tts_words, audio, sr, _text_of(turn), turn.turn_index)
-        except AlignmentError as exc:
-            failure = (k, f"turn {turn.turn_index} ({turn.speaker}): {exc}")
-            break
-        aligned.append(turn.replace(words=tuple(words)))
-        methods.append(method)
-
-    cut: dict[str, Any] | None = None
-    if failure is not None:
-        k, detail = failure
-        keep = k
-        while keep > 0 and aligned[keep - 1].speaker != ASSISTANT:
-            keep -= 1
-        if keep < 2:
-            return _stage_reject(dialogue, Reason.ALIGN_ERROR, detail)
-        aligned, methods = aligned[:keep], methods[:keep]
-        cut = {"kept_turns": keep, "of_turns": len(dialogue.turns), "reason": detail}
+    if cfg.on_turn_failure == "exchange":
+        aligned, methods, dropped = _align_by_exchange(dialogue.turns, decoded, state)
+        cut: dict[str, Any] | None = None
+        if len(aligned) < 2:
+            return _stage_reject(dialogue, Reason.ALIGN_ERROR, dropped[0]["reason"])
+    else:
+        aligned, methods, cut = _align_prefix(dialogue.turns, decoded, state)
+        dropped = []
+        if cut is not None and cut["kept_turns"] < 2:
+            return _stage_reject(dialogue, Reason.ALIGN_ERROR, cut["reason"])
 
     backchannels, bc_report = _align_backchannels(dialogue.backchannels, state)
     words_all = [w for t in aligned for w in (t.words or ())]
@@ -213,6 +203,8 @@ def _align(dialogue: Dialogue, cfg: AlignConfig, seed: int, state: _Aligning) ->
         params["tts_fallback"] = state.tts_fallback
     if cut is not None:
         params["cut"] = cut
+    if dropped:
+        params["dropped_exchanges"] = dropped
     if bc_report:
         params["backchannels"] = bc_report
     return dialogue.replace(
@@ -220,6 +212,75 @@ def _align(dialogue: Dialogue, cfg: AlignConfig, seed: int, state: _Aligning) ->
         backchannels=backchannels,
         align_method="+".join(sorted(set(methods))),
     ).with_params(STAGE, params)
+
+
+def _align_prefix(
+    turns: tuple[Turn, ...], decoded: list[tuple[Any, int]], state: _Aligning
+) -> tuple[list[Turn], list[str], dict[str, Any] | None]:
+    """Align in order; the first failure cuts the dialogue to its prefix ending on an
+    assistant turn (``on_turn_failure="tail"``)."""
+    aligned: list[Turn] = []
+    methods: list[str] = []
+    for k, (turn, (audio, sr)) in enumerate(zip(turns, decoded)):
+        try:
+            words, method = state.words(turn.tts_words, audio, sr, _text_of(turn), turn.turn_index)
+        except AlignmentError as exc:
+            keep = k
+            while keep > 0 and aligned[keep - 1].speaker != ASSISTANT:
+                keep -= 1
+            detail = f"turn {turn.turn_index} ({turn.speaker}): {exc}"
+            return (
+                aligned[:keep],
+                methods[:keep],
+                {
+                    "kept_turns": keep,
+                    "of_turns": len(turns),
+                    "reason": detail,
+                },
+            )
+        aligned.append(turn.replace(words=tuple(words)))
+        methods.append(method)
+    return aligned, methods, None
+
+
+def _align_by_exchange(
+    turns: tuple[Turn, ...], decoded: list[tuple[Any, int]], state: _Aligning
+) -> tuple[list[Turn], list[str], list[dict[str, Any]]]:
+    """Align every turn; a turn that fails drops its exchange (the user turn and the assistant
+    reply) and the rest is kept (``on_turn_failure="exchange"``). Returns the kept turns, their
+    methods and one ``{"turns": [...], "reason": ...}`` per dropped exchange."""
+    aligned: list[Turn] = []
+    methods: list[str] = []
+    dropped: list[dict[str, Any]] = []
+    k = 0
+    while k < len(turns):
+        turn = turns[k]
+        audio, sr = decoded[k]
+        try:
+            words, method = state.words(turn.tts_words, audio, sr, _text_of(turn), turn.turn_index)
+        except AlignmentError as exc:
+            exchange = [turn.turn_index]
+            if turn.speaker == ASSISTANT:
+                if aligned and aligned[-1].speaker != ASSISTANT:  # its question goes too
+                    exchange.insert(0, aligned.pop().turn_index)
+                    methods.pop()
+                k += 1
+            else:
+                k += 1
+                if k < len(turns) and turns[k].speaker == ASSISTANT:  # and its answer
+                    exchange.append(turns[k].turn_index)
+                    k += 1
+            reason = f"turn {turn.turn_index} ({turn.speaker}): {exc}"
+            dropped.append({"turns": exchange, "reason": reason})
+            continue
+        aligned.append(turn.replace(words=tuple(words)))
+        methods.append(method)
+        k += 1
+    if aligned and aligned[-1].speaker != ASSISTANT:  # a question left without its answer
+        last = aligned.pop()
+        methods.pop()
+        dropped.append({"turns": [last.turn_index], "reason": "its answer was dropped"})
+    return aligned, methods, dropped
 
 
 def _align_backchannels(

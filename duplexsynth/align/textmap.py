@@ -247,11 +247,14 @@ def map_words(
     min_match_ratio: float = 0.34,
     min_heard_fraction: float = 0.5,
     language: str = "en",
+    max_wer: float | None = None,
 ) -> list[Word]:
     """One :class:`Word` per token: heard ones timed by ``heard``, the rest interpolated.
 
-    Raises :class:`AlignmentError` when fewer than ``min_heard_fraction`` of the tokens that
-    have letters were heard (the audio probably does not say the text).
+    Raises :class:`AlignmentError` when no token was heard, or when fewer than
+    ``min_heard_fraction`` of the tokens that have letters were heard and (with ``max_wer``) the
+    recogniser's words also disagree with the text by a word error rate above ``max_wer``: the
+    audio probably does not say the text. Below that, missed words are interpolated.
     """
     if not tokens:
         return []
@@ -260,10 +263,13 @@ def map_words(
     speakable = sum(1 for n in lengths if n)
     n_heard = sum(1 for m in matches if m is not None)
     if n_heard == 0 or n_heard < math.ceil(min_heard_fraction * speakable - 1e-9):
-        said = " ".join(h.text.strip() for h in heard)
-        raise AlignmentError(
-            f"only {n_heard} of {speakable} words were heard (recogniser heard {said[:120]!r})"
-        )
+        wer = word_error_rate(tokens, heard, language)
+        if n_heard == 0 or max_wer is None or wer > max_wer:
+            said = " ".join(h.text.strip() for h in heard)
+            raise AlignmentError(
+                f"only {n_heard} of {speakable} words were heard, WER {wer:.2f} "
+                f"(recogniser heard {said[:120]!r})"
+            )
     placed = interpolate(matches, lengths, duration_s, voiced)
     words = []
     for tok, m, (start, end, interp) in zip(tokens, matches, placed):
@@ -277,6 +283,20 @@ def map_words(
             )
         )
     return words
+
+
+def word_error_rate(
+    tokens: Sequence[str], heard: Sequence[HeardWord], language: str = "en"
+) -> float:
+    """Word error rate of the recognised words against the text, both normalised as for
+    matching (numbers spelled out, case and punctuation dropped)."""
+    from rapidfuzz.distance import Levenshtein
+
+    ref = [w for t in tokens for w in normalize_token(t, language).split() if w]
+    hyp = [w for h in heard for w in normalize_token(h.text, language).split() if w]
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return Levenshtein.distance(ref, hyp) / len(ref)
 
 
 def interpolate_all(

@@ -8,7 +8,10 @@ The rules (``Word`` times are seconds within the utterance's audio):
 * neighbours do not overlap: an overlap of at most ``overlap_tolerance_s`` is trimmed off the
   earlier word;
 * every word lasts at least ``min_word_s`` where there is room: shorter ones are widened into
-  the free space after, then before them; a word left with no duration at all is an error.
+  the free space after, then before them; a word (or run of words) left with no duration at
+  all borrows time from its neighbouring words, down to ``min_word_s`` each, and is spread
+  evenly over it (a recogniser often gives a word it barely heard zero length at the start of
+  the next one); only when the neighbours have nothing to lend either is it an error.
 
 Anything else raises :class:`WordTimingError`: the caller cuts the dialogue to its clean prefix
 or rejects it as ``align_error``.
@@ -110,11 +113,18 @@ def validate_words(
         ends[k] += take_right
         take_left = max(0.0, min(grow - take_right, starts[k] - left_limit))
         starts[k] -= take_left
-        if ends[k] - starts[k] <= _EPS:
-            raise WordTimingError(
-                f"word {k} {tokens[k]!r} has no duration at {starts[k]:.3f}s and no room to widen"
-            )
-        fixes.widened += 1
+        if ends[k] - starts[k] > _EPS:
+            fixes.widened += 1
+    k = 0
+    while k < n:
+        if ends[k] - starts[k] > _EPS:
+            k += 1
+            continue
+        j = k
+        while j < n and ends[j] - starts[j] <= _EPS:
+            j += 1
+        fixes.widened += _borrow(starts, ends, k, j, duration_s, min_word_s, tokens)
+        k = j
     out = [
         Word(
             word=w.word,
@@ -126,6 +136,47 @@ def validate_words(
         for w, s, e in zip(words, starts, ends)
     ]
     return out, fixes
+
+
+def _borrow(
+    starts: list[float],
+    ends: list[float],
+    i: int,
+    j: int,
+    duration_s: float,
+    min_word_s: float,
+    tokens: Sequence[str],
+) -> int:
+    """Give the zero-length words ``i..j-1`` time taken from words ``i-1`` and ``j``; returns
+    how many words were widened, or raises :class:`WordTimingError` when there is none."""
+    n = len(starts)
+    lo = ends[i - 1] if i > 0 else 0.0
+    hi = starts[j] if j < n else duration_s
+    need = (j - i) * min_word_s - (hi - lo)
+    if need > _EPS and i > 0:
+        give = min(
+            need / 2.0 if j < n else need, max(0.0, ends[i - 1] - starts[i - 1] - min_word_s)
+        )
+        ends[i - 1] -= give
+        lo -= give
+        need -= give
+    if need > _EPS and j < n:
+        give = min(need, max(0.0, ends[j] - starts[j] - min_word_s))
+        starts[j] += give
+        hi += give
+        need -= give
+    if need > _EPS and i > 0:  # the right neighbour had less than half to give
+        give = min(need, max(0.0, ends[i - 1] - starts[i - 1] - min_word_s))
+        ends[i - 1] -= give
+        lo -= give
+    if hi - lo <= _EPS * (j - i):
+        raise WordTimingError(
+            f"word {i} {tokens[i]!r} has no duration at {starts[i]:.3f}s and no room to widen"
+        )
+    step = (hi - lo) / (j - i)
+    for k in range(i, j):
+        starts[k], ends[k] = lo + (k - i) * step, lo + (k - i + 1) * step
+    return j - i
 
 
 def _clamp(t: float, duration_s: float) -> float:

@@ -53,6 +53,12 @@ class FilterConfig:
     language_min_words: int = 4
     #: a turn with more words than this is rejected as ``too_long``
     max_words_per_turn: int = 200
+    #: a turn with more characters than this is rejected as ``too_long`` before any other check
+    #: (so a pathological turn costs no more than a normal one)
+    max_chars_per_turn: int = 4000
+    #: a turn whose longest whitespace-free token has more characters than this is ``too_long``
+    #: (a 500,000-character "word" passes a word count; URLs are caught earlier as ``url``)
+    max_token_chars: int = 60
     #: which per-turn checks run (subset of CHECKS); ``empty`` can not be turned off
     checks: list[str] = field(default_factory=lambda: list(CHECKS))
     #: merge consecutive messages of one speaker into one turn (else reject ``malformed``)
@@ -100,6 +106,8 @@ class FilterConfig:
             )
         _int_at_least("language_min_words", self.language_min_words, 0)
         _int_at_least("max_words_per_turn", self.max_words_per_turn, 1)
+        _int_at_least("max_chars_per_turn", self.max_chars_per_turn, 1)
+        _int_at_least("max_token_chars", self.max_token_chars, 1)
         if self.max_exchanges is not None:
             _int_at_least("max_exchanges", self.max_exchanges, 1)
         if isinstance(self.checks, str) or not isinstance(self.checks, (list, tuple)):

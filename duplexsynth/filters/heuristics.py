@@ -4,7 +4,11 @@ Each ``find_*`` function returns a :class:`Finding` (reason code, the rule that 
 offending span) or ``None``. :func:`screen_text` runs the enabled checks in a fixed order and
 returns the first finding, so a turn is always reported under one stable reason:
 
-    empty -> table -> url -> code -> math -> code (symbol density) -> symbols -> too_long -> language
+    too_long (size) -> empty -> table -> url -> code -> math -> code (symbol density) -> symbols
+    -> too_long (words) -> language
+
+The size check (characters per turn, longest token) runs first and in linear time, so a
+pathological turn (one 5 MB "word") is rejected before any regex sees it.
 
 The rules aim at text a TTS voice would read badly *and* that a rewrite can not simply repair.
 Deliberately **not** rejected (the rewrite stage flattens them into prose): bulleted and numbered
@@ -384,7 +388,12 @@ _CODE = _RuleSet(
         ),
         _rule("operator", r"\w->\w", chars=">", needs=("->",)),
         _rule("operator", r"\w::\w", chars=":", needs=("::",)),
-        _rule("identifier", r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b__\w+__\b", chars="_"),
+        _rule(
+            "identifier",
+            r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b__\w+__\b",
+            chars="_",
+            accept=_not_after("\\"),  # ``\int_0`` is a LaTeX command with a subscript: math
+        ),
         _rule(
             "identifier",
             r"[a-z]+(?:[A-Z][a-z0-9]+){2,}",
@@ -554,6 +563,38 @@ def word_count(text: str) -> int:
     return n
 
 
+_TOKEN_RE = re.compile(r"\S+")
+
+
+def find_oversize(text: str | None, max_chars: int, max_token_chars: int) -> Finding | None:
+    """More than ``max_chars`` characters, or a token (run of non-space) over ``max_token_chars``.
+
+    Linear in the text and regex-free in the common case; the detail carries the measurement.
+    """
+    if text is None:
+        return None
+    n = len(text)
+    if n > max_chars:
+        return Finding(Reason.TOO_LONG.value, f"too_long {n} characters > {max_chars}")
+    if n <= max_token_chars:
+        return None
+    if max(map(len, text.split()), default=0) <= max_token_chars:
+        return None
+    for m in _TOKEN_RE.finditer(text):
+        token = m.group(0)
+        if len(token) <= max_token_chars:
+            continue
+        # Han/kana/Hangul are written without spaces: each character is a word of its own
+        n = len(token) if token.isascii() else len(token) - len(_CJK_RE.findall(token))
+        if n > max_token_chars:
+            return Finding(
+                Reason.TOO_LONG.value,
+                f"too_long token of {n} characters > {max_token_chars}",
+                token[:40],
+            )
+    return None
+
+
 def find_too_long(text: str, max_words: int) -> Finding | None:
     """More than ``max_words`` words in the turn."""
     n = word_count(text)
@@ -600,9 +641,15 @@ def _turn_checks(text: str, config: FilterConfig) -> Finding | None:
     return None
 
 
+def _size_check(text: str | None, config: FilterConfig) -> Finding | None:
+    if "too_long" not in config.checks:
+        return None
+    return find_oversize(text, config.max_chars_per_turn, config.max_token_chars)
+
+
 def screen_text(text: str | None, config: FilterConfig) -> Finding | None:
     """The first finding of the enabled checks, in the order of the module docstring."""
-    found = find_empty(text)
+    found = _size_check(text, config) or find_empty(text)
     if found is not None:
         return found
     return _span_checks(text, config.checks) or _turn_checks(text, config)
@@ -617,6 +664,19 @@ def screen_turns(texts: Sequence[str | None], config: FilterConfig) -> tuple[int
     too_long and language checks remain per turn. A span finding there (possibly one that spans
     two turns) falls back to screening turn by turn.
     """
+    for i, text in enumerate(texts):
+        found = _size_check(text, config)
+        if found is not None:
+            texts = texts[:i]  # nothing after the oversized turn is screened (or kept)
+            hit: tuple[int, Finding] | None = (i, found)
+            break
+    else:
+        hit = None
+    return _screen_sized(texts, config) or hit
+
+
+def _screen_sized(texts: Sequence[str | None], config: FilterConfig) -> tuple[int, Finding] | None:
+    """:func:`screen_turns` over turns that passed the size check."""
     if all(find_empty(t) is None for t in texts):
         joined = "\n".join(t for t in texts if t is not None)
         if _span_checks(joined, config.checks) is None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any, NamedTuple
 
 from duplexsynth.filters.config import FilterConfig
@@ -298,6 +299,11 @@ def decode_raw(raw: dict[str, Any]) -> Any:
             raise ParseError(f"invalid JSON: {exc.msg} at character {exc.pos}") from None
         except UnicodeDecodeError as exc:
             raise ParseError(f"line is not UTF-8 text: {exc.reason}") from None
+        except RecursionError:
+            raise ParseError(
+                "invalid JSON: nested too deeply to parse (more than the interpreter's "
+                f"{sys.getrecursionlimit()} levels)"
+            ) from None
     return raw.get("record")
 
 

@@ -265,6 +265,9 @@ def _iter_json(source: Source) -> Iterator[dict[str, Any]]:
     except UnicodeDecodeError as exc:
         yield _raw(source, 0, error=f"file is not UTF-8 text: {exc.reason}")
         return
+    except RecursionError:
+        yield _raw(source, 0, error="invalid JSON file: nested too deeply to parse")
+        return
     if isinstance(value, list):
         for i, rec in enumerate(value):
             yield _raw(source, i, record=rec)

@@ -60,7 +60,13 @@ def main(verbose: int) -> None:
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     if verbose < 2:
-        logging.getLogger("apache_beam").setLevel(logging.ERROR)
+        # a failing step's error reaches the command, which reports it in one line; Beam's own
+        # copy (a traceback per failed bundle) only shows with -v
+        beam_level = logging.CRITICAL if verbose == 0 else logging.ERROR
+        logging.getLogger("apache_beam").setLevel(beam_level)
+    from duplexsynth.redact import install_log_redaction
+
+    install_log_redaction()
 
 
 class _DropBeamImportNoise(logging.Filter):

@@ -216,6 +216,20 @@ def preflight(spec: RunSpec, transforms: dict[str, beam.PTransform]) -> None:
             raise ValueError(str(exc)) from exc
 
 
+def check_servers(spec: RunSpec) -> None:
+    """``ValueError`` when a served backend the run needs (LLM, TTS) does not answer at all."""
+    from duplexsynth.pipelines.outcome import check_reachable
+
+    stages = spec.config.stages
+    if "rewrite" in spec.stages and stages["rewrite"].uses_llm:
+        check_reachable(stages["rewrite"].llm_base_url, "LLM server", "--llm-base-url")
+    if "synth" in spec.stages and stages["synth"].tts_base_url:
+        from duplexsynth.synth.voices import load_voice_bank
+
+        if "openai" in load_voice_bank(stages["synth"].voice_bank).backends():
+            check_reachable(stages["synth"].tts_base_url, "TTS server", "--tts-base-url")
+
+
 def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     """Add the whole DAG to pipeline ``p``; returns the final rows' PCollection per stage."""
     out_root = Path(spec.output_root)
@@ -269,7 +283,11 @@ def write_effective_config(spec: RunSpec) -> Path:
         "# Rerun it with: duplexsynth run --config config.yaml --output OUT\n"
     )
     tmp = path.with_name(".config.yaml.tmp")
-    tmp.write_text(header + yaml.safe_dump(spec.config.to_dict(), sort_keys=False))
+    from duplexsynth.redact import redact_value
+
+    # credentials belong in the key variables, never in a file next to the data
+    config = redact_value(spec.config.to_dict())
+    tmp.write_text(header + yaml.safe_dump(config, sort_keys=False))
     tmp.replace(path)
     return path
 
@@ -280,8 +298,26 @@ def run_pipeline(spec: RunSpec) -> dict[str, Any]:
     Raises ``ValueError`` for user errors (missing stage, bad input) before anything runs and
     ``RuntimeError`` if records were lost (input != written + rejects).
     """
+    from duplexsynth.pipelines import outdir
+
     out_root = Path(spec.output_root)
-    out_root.mkdir(parents=True, exist_ok=True)
+    # a bad --input or an unreachable server fails here, before OUT is touched
+    build_source(spec)
+    check_servers(spec)
+    outdir.begin_run(str(out_root), "duplexsynth run")  # OUT/_RUNNING until the end
+    try:
+        return _run_marked(spec, out_root)
+    except BaseException as exc:
+        outdir.fail_run(str(out_root), f"{type(exc).__name__}: {exc}")
+        clean = outdir.os_error_of(exc, str(out_root))
+        if clean is not None:
+            raise clean from None
+        raise
+
+
+def _run_marked(spec: RunSpec, out_root: Path) -> dict[str, Any]:
+    from duplexsynth.pipelines import outdir
+
     run_dir = out_root / RUN_DIR
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
@@ -306,6 +342,7 @@ def run_pipeline(spec: RunSpec) -> dict[str, Any]:
             f"[run] lost records: {summary['input_records']} in, {written} written + "
             f"{sum(summary['rejected'].values())} rejected; this is a bug, please report it"
         )
+    outdir.finish_run(str(out_root))  # only a consistent run loses its marker
     return summary
 
 

@@ -203,8 +203,22 @@ def _count_to_file(path: str):
 def run_stage(spec: StageRun) -> dict[str, Any]:
     """Build and run one stage's pipeline; write shards, rejects and ``summary.json``.
 
-    Returns the summary. Raises ``RuntimeError`` if N != kept + sum(rejected).
+    Returns the summary. Raises ``RuntimeError`` if N != kept + sum(rejected). While it runs
+    OUT carries the run marker (:mod:`duplexsynth.pipelines.outdir`).
     """
+    from duplexsynth.pipelines import outdir
+
+    outdir.begin_run(str(spec.output_root), f"duplexsynth {spec.stage}")
+    try:
+        summary = _run_stage(spec)
+    except BaseException as exc:
+        outdir.fail_run(str(spec.output_root), f"{type(exc).__name__}: {exc}")
+        raise
+    outdir.finish_run(str(spec.output_root))
+    return summary
+
+
+def _run_stage(spec: StageRun) -> dict[str, Any]:
     out_root = Path(spec.output_root)
     out_root.mkdir(parents=True, exist_ok=True)
     folder = out_root / STAGE_FOLDERS[spec.stage]

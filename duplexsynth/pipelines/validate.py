@@ -327,8 +327,18 @@ class _Checker:
 
 
 def validate_output(output_root: str | Path, max_problems: int | None = None) -> ValidationResult:
-    """Validate every final shard under ``output_root`` (see module doc)."""
+    """Validate every final shard under ``output_root`` (see module doc).
+
+    An output root marked as unfinished (``_RUNNING``: killed or still running; ``_FAILED``)
+    is refused with one ``run`` problem before any shard is read.
+    """
+    from duplexsynth.pipelines.outdir import incomplete_reason
+
     result = ValidationResult()
+    unfinished = incomplete_reason(str(output_root))
+    if unfinished is not None:
+        result.problems.append(Problem(str(output_root), None, "run", unfinished))
+        return result
     seen: dict[str, str] = {}
     for path in dialogue_files(output_root):
         result.files += 1

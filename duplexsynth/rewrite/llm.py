@@ -34,6 +34,7 @@ from typing import Any
 
 from duplexsynth.cache import ContentCache, content_key
 from duplexsynth.lang import resolve_language
+from duplexsynth.redact import redact, register_key_env
 from duplexsynth.rewrite import prompt as prompts
 from duplexsynth.rewrite.config import RewriteConfig
 from duplexsynth.rewrite.language_rules import rules_for
@@ -224,10 +225,10 @@ def _clip(text: str, n: int = 80) -> str:
 
 # ----------------------------------------------------------------------------- secrets
 def scrub(text: str, secret: str | None = None) -> str:
-    """``text`` without the API key (whole or partly masked) or any bearer token."""
+    """``text`` through :func:`duplexsynth.redact.redact`, also masking ``secret`` (the API key)."""
     if secret and len(secret) >= 4:
         text = text.replace(secret, "***")
-    text = re.sub(r"(?i)(bearer\s+)[^\s'\"]+", r"\1***", text)
+    text = redact(text)
     return re.sub(r"\bsk-[A-Za-z0-9_\-*.]{4,}", "sk-***", text)
 
 
@@ -290,6 +291,7 @@ class LLMRewriter:
         if not config.llm_model:
             raise ValueError("LLMRewriter needs rewrite.llm_model")
         self.config = config
+        register_key_env(config.api_key_env)
         self.stats = LLMStats()
         self.cache = ContentCache(config.cache_dir, CACHE_NAMESPACE)
         self._client = client
@@ -450,6 +452,17 @@ class LLMRewriter:
                 continue
             except openai.OpenAIError as exc:  # unreadable response and the like
                 last = self._scrub(f"bad response: {type(exc).__name__}: {_clip(str(exc), 200)}")
+                self._backoff(attempt, None, last)
+                continue
+            except ValueError as exc:  # HTTP 200 whose body is not JSON: a server (or proxy) fault
+                last = self._scrub(f"server answered 200 with a body that is not JSON: {exc}")
+                self._backoff(attempt, None, last)
+                continue
+            if not hasattr(response, "choices"):  # a 200 with a non-JSON content type
+                body = _clip(str(response), 120)
+                last = self._scrub(
+                    f"server answered 200 with something other than a completion: {body!r}"
+                )
                 self._backoff(attempt, None, last)
                 continue
             return _answer(response)

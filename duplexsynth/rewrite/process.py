@@ -12,6 +12,7 @@ from duplexsynth.rewrite.prompt import PROMPT_VERSION, PROMPT_VERSION_ZH
 from duplexsynth.rewrite.rules import (
     RULES_VERSION,
 )
+from duplexsynth.schemas.limits import oversize
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.schemas.records import ASSISTANT, SPEAKERS, USER, Dialogue, Reject
 from duplexsynth.schemas.rng import dialogue_rng
@@ -34,6 +35,9 @@ def check_input(dialogue: Dialogue) -> str | None:
             )
         if not isinstance(turn.source_text, str) or not turn.source_text.strip():
             return f"dialogue {dialogue.id!r} turn {i}: source_text is empty ({turn.source_text!r})"
+        too_big = oversize(turn.source_text)
+        if too_big:
+            return f"dialogue {dialogue.id!r} turn {i}: source_text is {too_big}"
     return None
 
 
@@ -47,8 +51,12 @@ def rewrite_dialogue(
     the rules run after it as a final pass; otherwise the rules run alone, trimming assistant
     turns to ``max_words_per_turn`` and inserting seeded fillers in user turns.
 
+    A turn the rules cannot make speakable cuts the dialogue to its clean prefix (whole
+    exchanges before it; ``params["rewrite"]["cut"]`` names the turn and why), as the filter does.
+
     Returns a :class:`Reject` with ``bad_input``, ``llm_invalid``, ``llm_error`` or
-    ``rewrite_error`` (a turn the rules cannot make speakable) instead of emitting a bad row.
+    ``rewrite_error`` (no complete exchange before the first unspeakable turn) instead of
+    emitting a bad row.
     """
     problem = check_input(dialogue)
     if problem:
@@ -88,12 +96,20 @@ def _rewrite_rules(dialogue: Dialogue, config: RewriteConfig, seed: int) -> Dial
             fillers.extend({"turn": i, **f} for f in inserted)
         bad = rules.find_unspeakable(text)
         if bad:
-            return _reject(
-                dialogue,
-                Reason.REWRITE_ERROR,
-                f"turn {i} ({turn.speaker}): the rules cannot make it speakable: {bad}",
-            )
+            detail = f"turn {i} ({turn.speaker}): the rules cannot make it speakable: {bad}"
+            cut = {"turn": i, "reason": str(Reason.REWRITE_ERROR), "detail": detail}
+            break
         turns.append(turn.replace(spoken_text=text))
+    else:
+        cut = None
+    if cut is not None:
+        # the clean prefix, as the filter keeps it: whole exchanges ending on an assistant turn
+        while turns and turns[-1].speaker != ASSISTANT:
+            turns.pop()
+        if len(turns) < 2:
+            return _reject(dialogue, Reason.REWRITE_ERROR, cut["detail"])
+        fillers = [f for f in fillers if f["turn"] < len(turns)]
+        trimmed = [t for t in trimmed if t["turn"] < len(turns)]
     params = {
         **_base_params(config),
         "language": language,
@@ -102,6 +118,9 @@ def _rewrite_rules(dialogue: Dialogue, config: RewriteConfig, seed: int) -> Dial
         "filler_rate": config.filler_rate if config.fillers else 0.0,
         "fillers_inserted": fillers,
         "trimmed_turns": trimmed,
+        "turns_in": len(dialogue.turns),
+        "turns_kept": len(turns),
+        "cut": cut,
     }
     return dialogue.replace(
         turns=tuple(turns),

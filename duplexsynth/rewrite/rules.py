@@ -26,7 +26,7 @@ from typing import Any
 from duplexsynth.rewrite.lexicon import ABBREVIATIONS, COMMON_STARTERS, FILLERS, NUMBER_STARTERS
 from duplexsynth.rewrite.numbers import digit_words, normalize_numbers, ordinal_words
 
-RULES_VERSION = "rules-1"
+RULES_VERSION = "rules-2"
 #: (lower-case trigger, compiled pattern, replacement): a pattern runs only if its trigger is there
 _ABBREVIATIONS = [(trigger, re.compile(p), r) for trigger, p, r in ABBREVIATIONS]
 
@@ -387,6 +387,8 @@ def _inline_markdown(t: str) -> str:
         t = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", t)
         t = re.sub(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)", r"\1", t)
         t = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", t)
+    if "[" in t or "]" in t or "{" in t or "}" in t:
+        t = _stray_brackets(t)
     if "<" in t:
         t = re.sub(r"</?[A-Za-z][^<>]*>", " ", t)
     if "`" in t:
@@ -399,6 +401,13 @@ def _inline_markdown(t: str) -> str:
     if "~~" in t:
         t = re.sub(r"~~(?=\S)(.{1,200}?)(?<=\S)~~", r"\1", t)
     return t
+
+
+def _stray_brackets(t: str) -> str:
+    """Citation marks (``[1]``) out, ``[aside]``/``{aside}`` to ``(aside)``, lone brackets out."""
+    t = re.sub(r"\s?\[\d{1,3}(?:[,-]\s?\d{1,3})*\]", "", t)
+    t = re.sub(r"[\[{]([^\[\]{}\n]{1,200})[\]}]", r"(\1)", t)
+    return re.sub(r"[\[\]{}]", " ", t)
 
 
 # ------------------------------------------------------------- 4. URLs, e-mails, phone numbers

@@ -176,7 +176,10 @@ class Dialogue:
     def to_row(self) -> dict[str, Any]:
         """The plain dict carried by Beam and written to Arrow (``params`` as JSON)."""
         row = _to_plain(self)
-        row["params"] = json.dumps(self.params, sort_keys=True, default=_json_default)
+        from duplexsynth.redact import redact
+
+        # backend versions and server URLs recorded by the stages may carry credentials
+        row["params"] = redact(json.dumps(self.params, sort_keys=True, default=_json_default))
         return row
 
     @classmethod
@@ -196,6 +199,12 @@ class Reject:
     reason: str
     detail: str
     id: str | None = None
+
+    def __post_init__(self) -> None:
+        from duplexsynth.redact import redact
+
+        if isinstance(self.detail, str):  # a server error may echo credentials
+            object.__setattr__(self, "detail", redact(self.detail))
 
     def to_row(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

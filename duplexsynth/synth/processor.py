@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from duplexsynth.lang import dialogue_language
+from duplexsynth.schemas.limits import oversize
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.schemas.records import (
     ASSISTANT,
@@ -54,6 +55,9 @@ def validate_dialogue(d: Dialogue) -> None:
                 f"dialogue {d.id!r} turn {t.turn_index}: no spoken_text ({t.spoken_text!r}); "
                 "run `duplexsynth rewrite` first"
             )
+        too_big = oversize(t.spoken_text)
+        if too_big:
+            raise ValueError(f"dialogue {d.id!r} turn {t.turn_index}: spoken_text is {too_big}")
 
 
 def clean_prefix(turns: tuple[Turn, ...], failed_at: int) -> int:

@@ -64,10 +64,25 @@ def test_widening_uses_the_space_before_when_none_is_after() -> None:
     assert out[1].start_s == pytest.approx(0.57) and out[1].end_s == pytest.approx(0.6)
 
 
-def test_zero_length_word_without_room_is_refused() -> None:
+def test_zero_length_word_without_free_room_borrows_from_its_neighbours() -> None:
     words = [W("one", 0.1, 0.5), W("two", 0.5, 0.5), W("three", 0.5, 0.9)]
+    out, fixes = validate_words(words, TOKENS, 1.0, min_word_s=0.02)
+    assert out[1].end_s - out[1].start_s == pytest.approx(0.02)
+    assert out[0].end_s == out[1].start_s and out[1].end_s == out[2].start_s
+    assert out[0].start_s == 0.1 and out[2].end_s == 0.9 and fixes.widened == 1
+
+
+def test_run_of_zero_length_words_at_the_end_is_spread_over_borrowed_time() -> None:
+    words = [W("one", 0.1, 0.5), W("two", 0.5, 0.5), W("three", 0.5, 0.5)]
+    out, _ = validate_words(words, TOKENS, 0.5, min_word_s=0.02)
+    assert [round(w.end_s - w.start_s, 4) for w in out[1:]] == [0.02, 0.02]
+    assert out[0].end_s == pytest.approx(0.46) and out[2].end_s == pytest.approx(0.5)
+
+
+def test_zero_length_word_with_nothing_to_borrow_is_refused() -> None:
+    words = [W("one", 0.5, 0.5), W("two", 0.5, 0.5), W("three", 0.5, 0.5)]
     with pytest.raises(WordTimingError, match="no room to widen"):
-        validate_words(words, TOKENS, 1.0)
+        validate_words(words, TOKENS, 0.5, min_word_s=0.02, clamp_tolerance_s=0.0)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from duplexsynth.align.base import AsrAligner, HeardWord, tokens_of
 from duplexsynth.audio import encode_flac
 from duplexsynth.schemas.records import AudioRef, Backchannel, Dialogue, Reject
 
-NO_ASR = AlignConfig(fallback="none", cache=False)
+NO_ASR = AlignConfig(fallback="none", cache=False, on_turn_failure="tail")
+NO_ASR_BY_EXCHANGE = AlignConfig(fallback="none", cache=False)
 
 
 def test_tts_path_times_every_token_of_every_turn(say) -> None:
@@ -178,3 +179,21 @@ def test_align_transform_in_beam(say) -> None:
         result = p | beam.Create(rows) | AlignTransform(NO_ASR, seed=1)
         assert_that(result["main"], check_main, label="main")
         assert_that(result["rejects"], check_rejects, label="rejects")
+
+
+def test_a_failing_turn_drops_its_exchange_and_the_rest_is_kept(say) -> None:
+    texts = TEXTS + ("One more question.", "Go ahead.")
+    for failing, gone in ((0, [0, 1]), (3, [2, 3]), (4, [4, 5])):
+        out = align_dialogue(synth_dialogue(say, texts, no_tts=(failing,)), NO_ASR_BY_EXCHANGE)
+        assert isinstance(out, Dialogue), out
+        kept = [t.turn_index for t in out.turns]
+        assert kept == [i for i in range(6) if i not in gone]
+        (dropped,) = out.params["align"]["dropped_exchanges"]
+        assert dropped["turns"] == gone and f"turn {failing} " in dropped["reason"]
+        assert "cut" not in out.params["align"]
+        assert [t.speaker for t in out.turns] == ["user", "assistant"] * 2
+
+
+def test_every_exchange_failing_is_an_align_error(say) -> None:
+    out = align_dialogue(synth_dialogue(say, no_tts=(0, 2)), NO_ASR_BY_EXCHANGE)
+    assert isinstance(out, Reject) and out.reason == "align_error" and "turn 0" in out.detail

@@ -37,6 +37,8 @@ class Reply:
     delay_s: float = 0.0
     error: str | None = None  # body message for non-200 replies
     finish_reason: str = "stop"
+    raw: str | None = None  # sent as the body verbatim (a proxy's HTML page, a truncated body)
+    content_type: str = "application/json"
 
 
 def dialogue_of(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -201,10 +203,10 @@ class FakeLLM:
                 }
             else:
                 payload = {"error": {"message": reply.error or "error", "type": "fake"}}
-            data = json.dumps(payload).encode()
+            data = json.dumps(payload).encode() if reply.raw is None else reply.raw.encode()
             try:
                 h.send_response(reply.status)
-                h.send_header("Content-Type", "application/json")
+                h.send_header("Content-Type", reply.content_type)
                 h.send_header("Content-Length", str(len(data)))
                 for k, v in reply.headers.items():
                     h.send_header(k, v)

@@ -321,3 +321,35 @@ def test_retry_after_parsing() -> None:
     assert retry_after_s(_Exc({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
     assert retry_after_s(_Exc({})) is None
     assert retry_after_s(ValueError()) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "said"),
+    [
+        ("<html><body>502 Bad Gateway</body></html>", "text/html", "other than a completion"),
+        ('{"choices": [', "application/json", "body that is not JSON"),
+        ("upstream reset", "application/json", "body that is not JSON"),
+    ],
+)
+def test_http_200_that_is_not_json_is_retried_then_llm_error(
+    fake: FakeLLM, tmp_path: Path, raw: str, content_type: str, said: str
+) -> None:
+    fake.override = lambda body, n_seen: Reply(raw=raw, content_type=content_type)
+    rw = _rewriter(fake, tmp_path, max_attempts=3)
+    out = _run(dialogue(30, "Is the gateway up?", "It is."), rw)
+    assert isinstance(out, Reject) and out.reason == "llm_error", out
+    assert "gave up after 3 attempts" in out.detail and said in out.detail
+    assert fake.count == 3 and len(rw._sleep) == 2
+
+
+def test_http_200_garbage_once_then_a_good_answer_is_kept(fake: FakeLLM, tmp_path: Path) -> None:
+    def flaky(body, n_seen):
+        if n_seen == 0:
+            return Reply(raw="<html>busy</html>", content_type="text/html")
+        return Reply(content=good_answer(dialogue_of(body)))
+
+    fake.override = flaky
+    rw = _rewriter(fake, tmp_path, max_attempts=3)
+    out = _run(dialogue(31, "Is the gateway up now?", "It is."), rw)
+    assert isinstance(out, Dialogue)
+    assert fake.count == 2 and rw.stats.snapshot()["retries"] == 1

@@ -19,6 +19,7 @@ def make_asr_aligner(backend: str, config: AlignConfig) -> AsrAligner:
         prompt_with_text=config.prompt_with_text,
         min_match_ratio=config.min_match_ratio,
         min_heard_fraction=config.min_heard_fraction,
+        max_wer=config.max_wer,
         trim_to_sound=config.trim_to_sound,
         silence_db=config.silence_db,
         min_pause_s=config.min_pause_s,

@@ -56,16 +56,26 @@ def stage_options(
 
 def fail(message: str) -> None:
     """Exit with a one-line error (no traceback) and status 2."""
-    click.echo(f"error: {message}", err=True)
+    from duplexsynth.redact import redact
+
+    click.echo(f"error: {redact(message)}", err=True)
     sys.exit(2)
 
 
 def run_or_fail(fn: Callable[[], Any]) -> Any:
-    """Run ``fn``; turn ``ValueError``/``FileNotFoundError`` (user errors) into a clean exit."""
+    """Run ``fn``; turn ``ValueError``/``FileNotFoundError`` (user errors) and OS errors about
+    the output into a one-line error and exit status 2."""
     try:
         return fn()
     except (ValueError, FileNotFoundError) as exc:
         fail(str(exc))
+    except Exception as exc:  # an unusable output (full disk, read-only, a file in the way)
+        from duplexsynth.pipelines.outdir import os_error_of
+
+        clean = os_error_of(exc)
+        if clean is None:
+            raise
+        fail(str(clean))
 
 
 def read_config_file(path: str | None) -> dict[str, Any]:

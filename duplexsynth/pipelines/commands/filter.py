@@ -163,10 +163,12 @@ def command(
 
     def go() -> None:
         from duplexsynth.filters import sample_corpus_dir
+        from duplexsynth.pipelines.commands.run import warn_empty_inputs
         from duplexsynth.pipelines.stage import StageRun, run_stage
         from duplexsynth.pipelines.transforms.filter import FilterTransform, ReadCorpus
 
         config = load_stage_config(FilterConfig, "filter", config_path, ctx, OPTION_TO_FIELD)
+        warn_empty_inputs(inputs)
         source = ReadCorpus(list(inputs), config, limit)
         extra = {
             "inputs": list(inputs) or [str(sample_corpus_dir(config.language))],

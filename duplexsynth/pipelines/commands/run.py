@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any
 
 import click
@@ -214,6 +215,7 @@ def command(
         stages = stages_from(start) if start in STAGES else STAGES
         overrides = collect_overrides(ctx, sets, stages)
         config = build_run_config(file_data, overrides, stages)
+        warn_empty_inputs(config.run.input)
         spec = RunSpec(
             output_root=output,
             config=config,
@@ -228,3 +230,26 @@ def command(
             f"{summary['dialogues_written']} dialogues ({summary['audio_hours']:.4f} h) "
             f"written to {summary['output']}"
         )
+        finish(summary, output)
+
+
+def warn_empty_inputs(inputs: list[str] | tuple[str, ...]) -> None:
+    """One warning line per input file that is empty (0 bytes)."""
+    import os
+
+    for path in inputs or ():
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            click.echo(f"warning: input file {path} is empty", err=True)
+
+
+def finish(summary: dict[str, Any], output: str) -> None:
+    """Warn about an empty input; exit 1 with one line (cause and fix) when nothing was written."""
+    from duplexsynth.pipelines.outcome import run_failure
+
+    if summary.get("input_records") == 0:
+        click.echo("warning: the input holds no records; nothing to do", err=True)
+        return
+    failure = run_failure(summary, output)
+    if failure is not None:
+        click.echo(f"error: {failure}", err=True)
+        sys.exit(1)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from duplexsynth.redact import redact, register_key_env
 from duplexsynth.synth.backends.base import (
     BackendUnavailable,
     TTSBackend,
@@ -54,6 +55,7 @@ class OpenAISpeechBackend(TTSBackend):
         self.base_url = base_url
         self.model = model
         self.api_key_env = api_key_env
+        register_key_env(api_key_env)
         self.timeout_s = float(timeout_s)
         self.max_retries = int(max_retries)
         self.response_format = response_format
@@ -82,7 +84,9 @@ class OpenAISpeechBackend(TTSBackend):
         )
 
     def version(self) -> str:
-        return f"openai-speech {self.base_url} model={self.model} format={self.response_format}"
+        return redact(
+            f"openai-speech {self.base_url} model={self.model} format={self.response_format}"
+        )
 
     @classmethod
     def validate_params(cls, params: dict[str, Any]) -> None:
@@ -114,7 +118,8 @@ class OpenAISpeechBackend(TTSBackend):
             response = self._client.audio.speech.create(**request)
             data = response.read() if hasattr(response, "read") else response.content
         except Exception as exc:  # connection errors, HTTP errors after retries
-            raise TTSError(f"speech server {self.base_url} failed: {exc}") from exc
+            # error bodies may echo the request's Authorization header
+            raise TTSError(redact(f"speech server {self.base_url} failed: {exc}")) from None
         audio, sr = decode_response(data, self.response_format)
         return TTSResult(audio=audio, sample_rate=sr, words=None)
 
