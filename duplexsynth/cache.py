@@ -2,8 +2,10 @@
 
 Keys are SHA-256 digests of a canonical JSON of everything that determines the result
 (backend, model, voice, parameters, input text, prompt version). Writes are atomic
-(temp file + rename), so a crash never leaves a half-written entry and a rerun redoes nothing
-that finished. Safe to share between processes and Beam workers on one filesystem.
+(temp file + rename; on object stores an object appears only once its upload is complete), so a
+crash never leaves a half-written entry and a rerun redoes nothing that finished. The root may be
+a local folder or an object-store URL (``s3://bucket/cache``, ``gs://...``; everything goes through
+Beam's FileSystems), so all the workers of a cluster can share one cache.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
+
+from duplexsynth import fs
 
 
 def content_key(**parts: Any) -> str:
@@ -30,7 +32,7 @@ class ContentCache:
     """
 
     def __init__(self, root: str | os.PathLike[str] | None, namespace: str) -> None:
-        self.root = Path(root) / namespace if root else None
+        self.root = fs.join(str(root), namespace) if root else None
         self.namespace = namespace
         self.hits = 0
         self.misses = 0
@@ -39,9 +41,10 @@ class ContentCache:
     def enabled(self) -> bool:
         return self.root is not None
 
-    def _path(self, key: str, suffix: str) -> Path:
-        assert self.root is not None
-        return self.root / key[:2] / f"{key}{suffix}"
+    def _path(self, key: str, suffix: str) -> str:
+        if self.root is None:
+            raise ValueError("the cache is disabled (no root)")
+        return fs.join(self.root, key[:2], f"{key}{suffix}")
 
     def get_bytes(self, key: str, suffix: str = ".bin") -> bytes | None:
         if self.root is None:
@@ -49,7 +52,7 @@ class ContentCache:
             return None
         path = self._path(key, suffix)
         try:
-            data = path.read_bytes()
+            data = fs.read_bytes(path)
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -59,16 +62,7 @@ class ContentCache:
     def put_bytes(self, key: str, data: bytes, suffix: str = ".bin") -> None:
         if self.root is None:
             return
-        path = self._path(key, suffix)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        fs.write_bytes(self._path(key, suffix), data)
 
     def get_json(self, key: str) -> Any | None:
         data = self.get_bytes(key, ".json")
