@@ -1,0 +1,193 @@
+"""Scale-out I/O against real servers: a local S3 server (moto) and a Beam worker pool.
+
+* a whole ``duplexsynth run`` reads its corpus from s3://, writes OUT and the cache to s3://,
+  checks N = kept + rejected there and leaves nothing on local disk (no ``s3:`` folder);
+* a rerun with the cache on s3:// makes no new TTS/LLM entries and writes the same bytes;
+* the PortableRunner with an EXTERNAL worker pool writes the same bytes as the DirectRunner,
+  locally and on s3://;
+* credentials given after ``--`` never appear in outputs or logs.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from objectstore import SECRET_KEY, cli, files_under, moto_server, new_bucket, worker_pool
+
+SAMPLE = Path(__file__).resolve().parents[2] / "duplexsynth" / "data" / "sample"
+CORPUS = ("sharegpt.jsonl", "ultrachat.jsonl.gz")
+#: small and fast: espeak voices, 2 simulated rooms, 5 records (one is rejected by the filter)
+FAST = ["--voice-bank", "espeak", "--set", "augment.rir_library_size=2", "--limit", "5"]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="module")
+def local_corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    for name in CORPUS:
+        shutil.copy(SAMPLE / name, folder / name)
+    return folder
+
+
+def _upload_corpus(bucket) -> str:
+    for name in CORPUS:
+        bucket.put(f"corpus/{name}", (SAMPLE / name).read_bytes())
+    return f"{bucket.url}/corpus/"
+
+
+def _no_local_s3_folder(*roots: Path) -> None:
+    for root in roots:
+        for p in root.rglob("*"):
+            assert not p.name.startswith("s3:"), f"a local {p} appeared"
+
+
+def _rows_by_id(data: dict[str, bytes], folder: str) -> dict[str, dict]:
+    rows: dict[str, dict] = {}
+    for name, blob in sorted(data.items()):
+        if name.startswith(folder + "/") and name.endswith(".parquet"):
+            for row in pq.read_table(_io.BytesIO(blob)).to_pylist():
+                rows[str(row.get("id")) + "|" + str(row.get("reason", ""))] = row
+    return rows
+
+
+def _s3_files(bucket, prefix: str) -> dict[str, bytes]:
+    return {k[len(prefix) :]: bucket.get(k) for k in bucket.keys(prefix)}
+
+
+def _shards(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The Parquet shards of an OUT (dialogues and rejects): what must be byte-identical."""
+    return {k: v for k, v in files.items() if k.endswith(".parquet")}
+
+
+@pytest.fixture(scope="module")
+def local_reference(local_corpus: Path, tmp_path_factory) -> dict[str, bytes]:
+    """OUT of a plain local DirectRunner run: the bytes every other run must reproduce."""
+    work = tmp_path_factory.mktemp("local")
+    res = cli(
+        ["run", "--input", str(local_corpus), *FAST, "--output", str(work / "out")]
+        + ["--cache-dir", str(work / "cache")],
+        cwd=work,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    return files_under(work / "out")
+
+
+@pytest.fixture(scope="module")
+def s3_run(s3_endpoint: str, tmp_path_factory):
+    """A whole run with corpus, OUT and cache on the local S3 server; cwd is an empty folder."""
+    bucket = new_bucket(s3_endpoint)
+    corpus = _upload_corpus(bucket)
+    cwd = tmp_path_factory.mktemp("cwd")
+    args = ["run", "--input", corpus, *FAST, "--output", f"{bucket.url}/out"]
+    args += ["--cache-dir", f"{bucket.url}/cache", "--", *bucket.beam_args]
+    res = cli(args, cwd=cwd)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return bucket, args, cwd, res
+
+
+def test_run_reads_and_writes_only_object_storage(s3_run, local_reference) -> None:
+    bucket, _, cwd, res = s3_run
+    out = _s3_files(bucket, "out/")
+    assert {"summary.json", "config.yaml", "dialogues/part-00000.parquet"} <= set(out)
+    assert "rejects/filter/part-00000.parquet" in out
+    assert not [k for k in out if ".tmp-" in k], "temporary shard files were left behind"
+    summary = json.loads(out["summary.json"])
+    assert summary["input_records"] == 5
+    assert summary["input_records"] == summary["dialogues_written"] + sum(
+        summary["rejected"].values()
+    )
+    written = pq.read_table(_io.BytesIO(out["dialogues/part-00000.parquet"]))
+    assert written.num_rows == summary["dialogues_written"] > 0
+    assert summary["output"] == f"{bucket.url}/out/dialogues"
+    # the cache is on the bucket too, and nothing was written where the command ran
+    assert bucket.keys("cache/"), "no cache entries on object storage"
+    assert list(cwd.iterdir()) == []
+    _no_local_s3_folder(cwd, Path.cwd())
+    # same bytes as a local run of the same corpus
+    assert _shards(out) == _shards(local_reference)
+
+
+def test_secrets_never_reach_outputs_or_logs(s3_run) -> None:
+    bucket, _, _, res = s3_run
+    assert SECRET_KEY not in res.stdout + res.stderr
+    for key in bucket.keys("out/"):
+        assert SECRET_KEY.encode() not in bucket.get(key), key
+
+
+def test_rerun_with_cache_on_s3_makes_no_new_tts_calls(s3_run) -> None:
+    bucket, args, cwd, _ = s3_run
+    client = bucket.client()
+
+    def cache_state() -> dict[str, str]:
+        return {
+            k: client.head_object(Bucket=bucket.name, Key=k)["ETag"]
+            + str(client.head_object(Bucket=bucket.name, Key=k)["LastModified"])
+            for k in bucket.keys("cache/")
+        }
+
+    before = cache_state()
+    shards_before = _shards(_s3_files(bucket, "out/"))
+    res = cli(args, cwd=cwd)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert cache_state() == before, "the rerun wrote cache entries again (repeated TTS/LLM work)"
+    assert _shards(_s3_files(bucket, "out/")) == shards_before
+
+
+def test_input_that_does_not_exist_on_s3_is_a_clean_error(s3_endpoint: str, tmp_path) -> None:
+    bucket = new_bucket(s3_endpoint)
+    res = cli(
+        ["run", "--input", f"{bucket.url}/nothing/", "--output", f"{bucket.url}/out"]
+        + ["--", *bucket.beam_args],
+        cwd=tmp_path,
+    )
+    assert res.returncode == 2
+    assert "does not exist" in res.stderr and "Traceback" not in res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- worker pool
+def test_worker_pool_writes_the_same_bytes_locally_and_on_s3(
+    s3_endpoint: str, local_corpus: Path, local_reference, tmp_path
+) -> None:
+    with worker_pool() as port:
+        portable = ["--runner=PortableRunner", "--job_endpoint=embed"]
+        portable += ["--environment_type=EXTERNAL", f"--environment_config=localhost:{port}"]
+        res = cli(
+            ["run", "--input", str(local_corpus), *FAST, "--output", str(tmp_path / "out")]
+            + ["--cache-dir", str(tmp_path / "cache"), "--", *portable],
+            cwd=tmp_path,
+        )
+        assert res.returncode == 0, res.stderr[-3000:]
+        local = files_under(tmp_path / "out")
+        assert _shards(local) == _shards(local_reference)
+        summary = json.loads(local["summary.json"])
+        assert summary["input_records"] == 5
+        assert summary["input_records"] == summary["dialogues_written"] + sum(
+            summary["rejected"].values()
+        )
+
+        bucket = new_bucket(s3_endpoint)
+        corpus = _upload_corpus(bucket)
+        cwd = tmp_path / "cwd"
+        cwd.mkdir()
+        res = cli(
+            ["run", "--input", corpus, *FAST, "--output", f"{bucket.url}/out"]
+            + ["--cache-dir", f"{bucket.url}/cache", "--", *portable, *bucket.beam_args],
+            cwd=cwd,
+        )
+        assert res.returncode == 0, res.stderr[-3000:]
+    out = _s3_files(bucket, "out/")
+    assert _shards(out) == _shards(local_reference)
+    assert json.loads(out["summary.json"])["dialogues_written"] == summary["dialogues_written"]
+    assert list(cwd.iterdir()) == []
+    _no_local_s3_folder(tmp_path)
