@@ -160,3 +160,31 @@ def remove_tree(folder: str | os.PathLike[str]) -> None:
         shutil.rmtree(_local(folder), ignore_errors=True)
         return
     remove(list_tree(folder))
+
+
+# ------------------------------------------------------------------------ options on workers
+#: pipeline options that configure filesystems (object-store endpoints, keys, regions)
+_FS_OPTION_PREFIXES = ("s3_", "hdfs_", "azure_", "blob_")
+
+
+def captured_options() -> dict[str, Any] | None:
+    """This process's filesystem options, to be pickled into transforms that touch files.
+
+    Workers that Beam starts with its own entry point get the pipeline options from the runner;
+    SDK workers started by a worker pool (``--environment_type=EXTERNAL``) do not, so the
+    transforms carry these and call :func:`restore_options` before their first file access.
+    """
+    options = FileSystems._pipeline_options
+    if options is None:
+        return None
+    values = options.get_all_options(drop_default=True)
+    kept = {k: v for k, v in values.items() if k.startswith(_FS_OPTION_PREFIXES)}
+    return kept or None
+
+
+def restore_options(captured: dict[str, Any] | None) -> None:
+    """Set ``captured`` filesystem options in this process unless options are already set."""
+    if captured and FileSystems._pipeline_options is None:
+        from apache_beam.options.pipeline_options import PipelineOptions
+
+        FileSystems.set_options(PipelineOptions.from_dictionary(captured))

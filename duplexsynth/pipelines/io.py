@@ -135,18 +135,26 @@ def read_folder_rows(directory: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _read_planned_rows(
+    file_and_cap: tuple[str, int], fs_options: dict[str, Any] | None
+) -> Iterator[dict[str, Any]]:
+    fs.restore_options(fs_options)
+    return iter_rows(file_and_cap[0], file_and_cap[1])
+
+
 class ReadStageInput(beam.PTransform):
     """Rows of the previous stage's output as dicts, first ``limit`` rows in file order."""
 
     def __init__(self, input_root: str, stage: str, limit: int | None = None) -> None:
         super().__init__()
         self.plan = plan_limit(input_files(input_root, stage), limit)
+        self.fs_options = fs.captured_options()
 
     def expand(self, pbegin):
         return (
             pbegin
             | "ListFiles" >> beam.Create(self.plan)
-            | "ReadRows" >> beam.FlatMap(lambda fc: iter_rows(fc[0], fc[1]))
+            | "ReadRows" >> beam.FlatMap(_read_planned_rows, self.fs_options)
             | "Spread" >> beam.Reshuffle()
         )
 
@@ -186,6 +194,10 @@ class _WriteTempFiles(beam.DoFn):
         self.max_buffer_bytes = int(max_buffer_mb * 1e6)
         self.row_group_rows = row_group_rows
         self.sort_key = sort_key
+        self.fs_options = fs.captured_options()
+
+    def setup(self):
+        fs.restore_options(self.fs_options)
 
     def start_bundle(self):
         self.buffer: list[dict[str, Any]] = []
@@ -323,8 +335,10 @@ class WriteShards(beam.PTransform):
     def expand(self, rows):
         out_dir, schema, sort_key = self.out_dir, self.schema, self.sort_key
         target, rg_rows, tmp_dir = self.target_shard_mb, self.row_group_rows, self.tmp_dir
+        fs_options = fs.captured_options()
 
         def _finalize(paths):
+            fs.restore_options(fs_options)
             written = finalize_shards(paths, out_dir, schema, sort_key, target, rg_rows)
             fs.remove_tree(tmp_dir)
             return written

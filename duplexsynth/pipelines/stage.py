@@ -101,8 +101,10 @@ class _StageFn(beam.DoFn):
         self.kept = Metrics.counter(stage, "kept")
         self.rejected = Metrics.counter(stage, "rejected")
         self.audio_ms = Metrics.counter(stage, "audio_ms")
+        self.fs_options = fs.captured_options()
 
     def setup(self):
+        fs.restore_options(self.fs_options)  # caches and files on object stores
         setup = getattr(self.processor, "setup", None)
         if callable(setup):
             setup()

@@ -131,8 +131,8 @@ class Bucket:
 
     def keys(self, prefix: str = "") -> list[str]:
         out: list[str] = []
-        for page in self.client().get_paginator("list_objects_v2").paginate(
-            Bucket=self.name, Prefix=prefix
+        for page in (
+            self.client().get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
         ):
             out.extend(o["Key"] for o in page.get("Contents", []))
         return sorted(out)
