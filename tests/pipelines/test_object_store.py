@@ -191,3 +191,67 @@ def test_worker_pool_writes_the_same_bytes_locally_and_on_s3(
     assert json.loads(out["summary.json"])["dialogues_written"] == summary["dialogues_written"]
     assert list(cwd.iterdir()) == []
     _no_local_s3_folder(tmp_path)
+
+
+# ---------------------------------------------------------------------------------- resume
+def test_sigkill_mid_run_then_rerun_finishes_identically_without_redoing_tts(
+    s3_endpoint: str, local_reference, tmp_path
+) -> None:
+    """SIGKILL a real CLI run once it has synthesized something; the same command then
+    finishes with the same shards, and no TTS entry made before the kill is made again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from objectstore import REPO
+
+    bucket = new_bucket(s3_endpoint)
+    corpus = _upload_corpus(bucket)
+    args = ["run", "--input", corpus, *FAST, "--output", f"{bucket.url}/out"]
+    args += ["--cache-dir", f"{bucket.url}/cache", "--", *bucket.beam_args]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "duplexsynth.pipelines.cli", *args],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    try:
+        while len(bucket.keys("cache/synth/")) < 4 and time.monotonic() < deadline:
+            assert proc.poll() is None, "the run ended before it could be killed"
+            time.sleep(0.2)
+        assert bucket.keys("cache/synth/"), "no TTS entry appeared within 180 s"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    client = bucket.client()
+
+    def stamp(key: str) -> tuple[str, str]:
+        head = client.head_object(Bucket=bucket.name, Key=key)
+        return head["ETag"], str(head["LastModified"])
+
+    # an entry is its audio (.flac) plus its metadata (.json, written last): a kill between the
+    # two leaves an incomplete entry, which is rightly made again; complete ones must not be
+    keys = bucket.keys("cache/synth/")
+    complete = [k for k in keys if k.endswith(".flac") and k[: -len(".flac")] + ".json" in keys]
+    assert complete, "no complete TTS entry before the kill"
+    before = {k: stamp(k) for k in complete}
+    before.update(
+        {k[: -len(".flac")] + ".json": stamp(k[: -len(".flac")] + ".json") for k in complete}
+    )
+    time.sleep(1.1)  # LastModified has one-second resolution: a rewrite would change it
+    res = cli(args, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert {k: stamp(k) for k in before} == before, "TTS made before the kill was redone"
+    out = _s3_files(bucket, "out/")
+    assert _shards(out) == _shards(local_reference)
+    assert not [k for k in out if ".tmp-" in k]
+    summary = json.loads(out["summary.json"])
+    assert summary["input_records"] == summary["dialogues_written"] + sum(
+        summary["rejected"].values()
+    )
