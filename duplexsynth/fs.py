@@ -56,7 +56,10 @@ def basename(path: str) -> str:
 
 
 def exists(path: str | os.PathLike[str]) -> bool:
-    return FileSystems.exists(str(path))
+    path = str(path)
+    if scheme(path) == "s3":
+        return _s3io().exists(path)
+    return FileSystems.exists(path)
 
 
 def is_dir(path: str | os.PathLike[str]) -> bool:
@@ -92,6 +95,15 @@ def open_read(path: str | os.PathLike[str]) -> IO[bytes]:
     path = str(path)
     if is_local(path) and not os.path.isfile(_local(path)):
         raise FileNotFoundError(path)
+    if scheme(path) == "s3":
+        from apache_beam.io.aws.clients.s3 import messages
+
+        try:
+            return _s3io().open(path, "rb")
+        except messages.S3ClientError as exc:
+            if exc.code == 404:
+                raise FileNotFoundError(path) from exc
+            raise
     return FileSystems.open(path, compression_type=_RAW)
 
 
@@ -100,7 +112,28 @@ def open_write(path: str | os.PathLike[str]) -> IO[bytes]:
     path = str(path)
     if is_local(path):
         os.makedirs(os.path.dirname(os.path.abspath(_local(path))), exist_ok=True)
+    if scheme(path) == "s3":
+        return _s3io().open(path, "wb")
     return FileSystems.create(path, compression_type=_RAW)
+
+
+_S3IO: dict[int, Any] = {}
+
+
+def _s3io() -> Any:
+    """Beam's S3 I/O layer (what its S3 filesystem uses), one per process and options.
+
+    Beam's ``S3FileSystem`` builds a new boto3 client for every open/exists call (about 0.4 s
+    each), which makes a content cache on S3 crawl; reads, writes and existence checks of single
+    objects reuse one client instead. Listing and deleting still go through ``FileSystems``.
+    """
+    options = FileSystems._pipeline_options
+    client = _S3IO.get(id(options))
+    if client is None:
+        from apache_beam.io.aws import s3io
+
+        client = _S3IO[id(options)] = s3io.S3IO(options=options)
+    return client
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
