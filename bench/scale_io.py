@@ -23,8 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "pipelines")]
 
-from bench.chat_corpus import write_corpus  # noqa: E402
 from objectstore import cli, moto_server, new_bucket, worker_pool  # noqa: E402
+
+from bench.chat_corpus import write_corpus  # noqa: E402
 
 FAST = ["--voice-bank", "espeak", "--set", "augment.rir_library_size=2"]
 
