@@ -255,3 +255,39 @@ def test_sigkill_mid_run_then_rerun_finishes_identically_without_redoing_tts(
     assert summary["input_records"] == summary["dialogues_written"] + sum(
         summary["rejected"].values()
     )
+
+
+# ----------------------------------------------------------------------------- noise folders
+def test_noise_folder_on_s3_indexes_and_reads_like_a_local_one(s3_endpoint: str, tmp_path) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    from duplexsynth import fs
+    from duplexsynth.augment.sources import read_mono, scan_audio_dirs
+
+    bucket = new_bucket(s3_endpoint)
+    local = tmp_path / "noise"
+    rng = np.random.default_rng(3)
+    for rel, sr, seconds in [("music/a.wav", 16000, 1.5), ("noise/b.flac", 24000, 0.8)]:
+        path = local / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, (0.1 * rng.standard_normal(int(sr * seconds))).astype("float32"), sr)
+        bucket.put(f"noise/{rel}", path.read_bytes())
+    (local / "README.txt").write_text("not audio")
+    bucket.put("noise/README.txt", b"not audio")
+    fs.set_options(bucket.beam_args)
+    remote_index = scan_audio_dirs([f"{bucket.url}/noise"], what="noise dir")
+    local_index = scan_audio_dirs([str(local)], what="noise dir")
+
+    def shape(index):
+        return [(f.rel_path, f.sample_rate, f.frames, f.channels) for f in index.files]
+
+    assert shape(remote_index) == shape(local_index) and len(remote_index) == 2
+    assert len(remote_index.skipped["not audio"]) == 1
+    for r, loc in zip(remote_index.files, local_index.files):
+        assert r.path.startswith("s3://")
+        np.testing.assert_array_equal(
+            read_mono(r, 24000, start=100, frames=2000), read_mono(loc, 24000, 100, 2000)
+        )
+    with pytest.raises(ValueError, match="does not exist"):
+        scan_audio_dirs([f"{bucket.url}/nothing"], what="noise dir")
