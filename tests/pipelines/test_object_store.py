@@ -291,3 +291,30 @@ def test_noise_folder_on_s3_indexes_and_reads_like_a_local_one(s3_endpoint: str,
         )
     with pytest.raises(ValueError, match="does not exist"):
         scan_audio_dirs([f"{bucket.url}/nothing"], what="noise dir")
+
+
+# ------------------------------------------------------------------ stage commands, exports
+def test_stage_command_on_s3_and_export_reading_s3_out(s3_run, tmp_path) -> None:
+    """`duplexsynth filter` reads and writes s3:// too; the exporters read an OUT on s3://."""
+    from duplexsynth import fs
+    from duplexsynth.pipelines.export.moshi import export_moshi
+
+    bucket, _, _, _ = s3_run
+    res = cli(
+        ["filter", "--input", f"{bucket.url}/corpus/", "--limit", "6"]
+        + ["--output", f"{bucket.url}/filtered", "--", *bucket.beam_args],
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    summary = json.loads(bucket.get("filtered/summary.json"))
+    assert summary["input_records"] == 6
+    assert summary["input_records"] == summary["kept"] + sum(summary["rejected"].values())
+    kept = pq.read_table(_io.BytesIO(bucket.get("filtered/filtered/part-00000.parquet")))
+    assert kept.num_rows == summary["kept"] > 0
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()], "the stage wrote local files"
+
+    fs.set_options(bucket.beam_args)
+    written = json.loads(bucket.get("out/summary.json"))["dialogues_written"]
+    done = export_moshi(f"{bucket.url}/out", tmp_path / "moshi", progress_every_s=1e9)
+    assert done.written == written
+    assert len(list((tmp_path / "moshi").rglob("*.wav"))) == written
