@@ -89,3 +89,26 @@ def test_bad_shard_is_a_clean_error(bad: str, tmp_path: Path) -> None:
         parse_shard(bad)
     res = cli(["run", "--shard", bad, "--output", str(tmp_path / "out")], cwd=tmp_path)
     assert res.returncode == 2 and "--shard" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("name", ["whole", "0/2", "1/2"])
+def test_counting_without_metrics_gives_the_same_summary(runs: dict[str, Path], name: str) -> None:
+    """A runner that reports no metrics: the launcher counts the input itself and reads the
+    rejects and shards back; the counts equal the metrics-based summary.json."""
+    from duplexsynth.pipelines.config import build_run_config
+    from duplexsynth.pipelines.run import RunSpec, collect_summary
+
+    config = build_run_config({}, {"run": {"input": [str(SAMPLE)], "limit": 8}})
+    spec = RunSpec(
+        output_root=str(runs[name]),
+        config=config,
+        shard=None if name == "whole" else parse_shard(name),
+    )
+    recounted = collect_summary(spec, 0.0, counters=None)
+    metrics = json.loads((runs[name] / "summary.json").read_text())
+    for key in ("input_records", "dialogues_written", "rejected", "rejected_by_stage"):
+        assert recounted[key] == metrics[key], key
+    assert {s: v["kept"] for s, v in recounted["per_stage"].items()} == {
+        s: v["kept"] for s, v in metrics["per_stage"].items()
+    }
+    assert recounted["audio_hours"] == metrics["audio_hours"]
