@@ -112,3 +112,19 @@ def test_counting_without_metrics_gives_the_same_summary(runs: dict[str, Path], 
         s: v["kept"] for s, v in metrics["per_stage"].items()
     }
     assert recounted["audio_hours"] == metrics["audio_hours"]
+
+
+def test_stale_temporary_shard_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    from duplexsynth.pipelines.run import remove_stale_temp
+
+    stale = [
+        tmp_path / "dialogues" / ".tmp-0123456789ab" / "x.parquet",
+        tmp_path / "rejects" / "filter" / ".tmp-ba9876543210" / "y.parquet",
+    ]
+    kept = [tmp_path / "dialogues" / "part-00000.parquet", tmp_path / "summary.json"]
+    for p in stale + kept:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+    remove_stale_temp(str(tmp_path))
+    assert not any(p.exists() or p.parent.exists() for p in stale)
+    assert all(p.exists() for p in kept)
