@@ -79,5 +79,19 @@ def default_cache_dir() -> str:
     env = os.environ.get("DUPLEXSYNTH_CACHE")
     if env:
         return env
+    return _home_cache_dir()
+
+
+def _home_cache_dir() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "duplexsynth")
+
+
+def local_cache_dir(preferred: str | os.PathLike[str] | None = None) -> str:
+    """A local folder for files that must be on local disk (model files an engine opens).
+
+    ``preferred`` (or the default cache root) when it is local; for an object-store cache root
+    (``s3://...``), ``$XDG_CACHE_HOME/duplexsynth`` (``~/.cache/duplexsynth``) instead.
+    """
+    root = str(preferred or default_cache_dir())
+    return root if fs.is_local(root) else _home_cache_dir()

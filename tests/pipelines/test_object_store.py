@@ -318,3 +318,20 @@ def test_stage_command_on_s3_and_export_reading_s3_out(s3_run, tmp_path) -> None
     done = export_moshi(f"{bucket.url}/out", tmp_path / "moshi", progress_every_s=1e9)
     assert done.written == written
     assert len(list((tmp_path / "moshi").rglob("*.wav"))) == written
+
+
+def test_default_voices_with_cache_on_s3_leave_no_local_s3_folder(s3_run, tmp_path) -> None:
+    """The default voice bank builds a local model file (Kokoro's timed model); with the cache on
+    s3:// it goes to the local home cache, never to a local folder named ``s3:``."""
+    bucket, _, _, _ = s3_run
+    res = cli(
+        ["run", "--input", f"{bucket.url}/corpus/sharegpt.jsonl", "--limit", "2"]
+        + ["--set", "augment.rir_library_size=2", "--output", f"{bucket.url}/out-default"]
+        + ["--cache-dir", f"{bucket.url}/cache-default", "--", *bucket.beam_args],
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert json.loads(bucket.get("out-default/summary.json"))["dialogues_written"] > 0
+    assert bucket.keys("cache-default/synth/")
+    assert list(tmp_path.iterdir()) == []
+    _no_local_s3_folder(tmp_path)
