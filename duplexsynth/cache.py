@@ -2,8 +2,10 @@
 
 Keys are SHA-256 digests of a canonical JSON of everything that determines the result
 (backend, model, voice, parameters, input text, prompt version). Writes are atomic
-(temp file + rename), so a crash never leaves a half-written entry and a rerun redoes nothing
-that finished. Safe to share between processes and Beam workers on one filesystem.
+(temp file + rename; on object stores an object appears only once its upload is complete), so a
+crash never leaves a half-written entry and a rerun redoes nothing that finished. The root may be
+a local folder or an object-store URL (``s3://bucket/cache``, ``gs://...``; everything goes through
+Beam's FileSystems), so all the workers of a cluster can share one cache.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 
@@ -30,7 +30,11 @@ class ContentCache:
     """
 
     def __init__(self, root: str | os.PathLike[str] | None, namespace: str) -> None:
-        self.root = Path(root) / namespace if root else None
+        self.root = None
+        if root:
+            from duplexsynth import fs  # lazily: a serving environment may lack Beam
+
+            self.root = fs.join(str(root), namespace)
         self.namespace = namespace
         self.hits = 0
         self.misses = 0
@@ -39,17 +43,22 @@ class ContentCache:
     def enabled(self) -> bool:
         return self.root is not None
 
-    def _path(self, key: str, suffix: str) -> Path:
-        assert self.root is not None
-        return self.root / key[:2] / f"{key}{suffix}"
+    def _path(self, key: str, suffix: str) -> str:
+        from duplexsynth import fs  # lazily: a serving environment may lack Beam
+
+        if self.root is None:
+            raise ValueError("the cache is disabled (no root)")
+        return fs.join(self.root, key[:2], f"{key}{suffix}")
 
     def get_bytes(self, key: str, suffix: str = ".bin") -> bytes | None:
+        from duplexsynth import fs  # lazily: a serving environment may lack Beam
+
         if self.root is None:
             self.misses += 1
             return None
         path = self._path(key, suffix)
         try:
-            data = path.read_bytes()
+            data = fs.read_bytes(path)
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -57,18 +66,11 @@ class ContentCache:
         return data
 
     def put_bytes(self, key: str, data: bytes, suffix: str = ".bin") -> None:
+        from duplexsynth import fs  # lazily: a serving environment may lack Beam
+
         if self.root is None:
             return
-        path = self._path(key, suffix)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        fs.write_bytes(self._path(key, suffix), data)
 
     def get_json(self, key: str) -> Any | None:
         data = self.get_bytes(key, ".json")
@@ -85,5 +87,21 @@ def default_cache_dir() -> str:
     env = os.environ.get("DUPLEXSYNTH_CACHE")
     if env:
         return env
+    return _home_cache_dir()
+
+
+def _home_cache_dir() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "duplexsynth")
+
+
+def local_cache_dir(preferred: str | os.PathLike[str] | None = None) -> str:
+    """A local folder for files that must be on local disk (model files an engine opens).
+
+    ``preferred`` (or the default cache root) when it is local; for an object-store cache root
+    (``s3://...``), ``$XDG_CACHE_HOME/duplexsynth`` (``~/.cache/duplexsynth``) instead.
+    """
+    from duplexsynth import fs  # lazily: a serving environment may lack Beam
+
+    root = str(preferred or default_cache_dir())
+    return root if fs.is_local(root) else _home_cache_dir()

@@ -4,7 +4,9 @@ A directory is scanned recursively in sorted order (so the index, and every choi
 it, is the same on every machine). Files whose extension is not audio are counted and skipped;
 audio files that cannot be read, are empty or are too short are skipped with a warning naming
 the file; low sample rates and multichannel files are kept (resampled / downmixed on read)
-with a warning. Nothing here ever fails a run over one bad file.
+with a warning. Nothing here ever fails a run over one bad file. Directories may also be
+object-store prefixes (``s3://bucket/noise``, ``gs://...``): listed and read through Beam's
+FileSystems (:mod:`duplexsynth.fs`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from duplexsynth import fs
 from duplexsynth.audio import resample
 
 log = logging.getLogger("duplexsynth.augment")
@@ -44,7 +47,7 @@ LOW_RATE_HZ = 16000
 class AudioFile:
     """One usable audio file of an index."""
 
-    path: str  # absolute
+    path: str  # absolute path or object-store URL
     rel_path: str  # relative to its root, "/"-separated
     root_index: int  # which of the scanned directories
     sample_rate: int
@@ -103,6 +106,21 @@ def scan_audio_dirs(
             )
 
     for ri, root in enumerate(dirs):
+        if not fs.is_local(str(root)):
+            for full, rel in _remote_files(str(root), what):
+                name = rel.rsplit("/", 1)[-1]
+                if name.startswith("."):
+                    continue
+                if not name.lower().endswith(AUDIO_EXTENSIONS):
+                    skip("not audio", full, warn=False)
+                    continue
+                if include and not any(fnmatch.fnmatch(rel, pat) for pat in include):
+                    skipped.setdefault("excluded", []).append(full)
+                    continue
+                entry = _probe(full, rel, ri, min_duration_s, skip, what)
+                if entry is not None:
+                    files.append(entry)
+            continue
         root_path = Path(root)
         if not root_path.is_dir():
             raise ValueError(f"{what} directory {root!r} does not exist or is not a directory")
@@ -137,14 +155,28 @@ def scan_audio_dirs(
     return index
 
 
+def _remote_files(root: str, what: str) -> list[tuple[str, str]]:
+    """``(url, path relative to root)`` of every object under an object-store prefix."""
+    base = root.rstrip("/") + "/"
+    found = [(f, f[len(base) :]) for f in fs.list_tree(root) if f.startswith(base)]
+    if not found:
+        raise ValueError(f"{what} directory {root!r} does not exist or holds no files")
+    return found
+
+
 def _probe(
     full: str, rel: str, ri: int, min_duration_s: float, skip, what: str
 ) -> AudioFile | None:
+    local = fs.is_local(full)
     try:
-        if os.path.getsize(full) == 0:
+        if (os.path.getsize(full) if local else fs.sizes([full]).get(full, 0)) == 0:
             skip("empty", full, "0 bytes")
             return None
-        info = sf.info(full)
+        if local:
+            info = sf.info(full)
+        else:
+            with fs.open_read(full) as fh:
+                info = sf.info(fh)
     except Exception as exc:  # not really audio, truncated header, unsupported codec
         skip("unreadable", full, f"{type(exc).__name__}: {str(exc).strip()[:120]}")
         return None
@@ -167,7 +199,7 @@ def _probe(
     if info.channels > 1:
         log.info("%s: %s has %d channels; it is downmixed on use", what, full, info.channels)
     return AudioFile(
-        path=os.path.abspath(full),
+        path=os.path.abspath(full) if local else full,
         rel_path=rel,
         root_index=ri,
         sample_rate=sr,
@@ -183,7 +215,11 @@ def read_mono(
 
     Multichannel files are averaged (or ``channel`` is taken).
     """
-    data, sr = sf.read(entry.path, start=start, frames=frames, dtype="float32", always_2d=True)
+    if fs.is_local(entry.path):
+        data, sr = sf.read(entry.path, start=start, frames=frames, dtype="float32", always_2d=True)
+    else:
+        with fs.open_read(entry.path) as fh:
+            data, sr = sf.read(fh, start=start, frames=frames, dtype="float32", always_2d=True)
     if data.shape[1] == 1:
         mono = data[:, 0]
     elif channel is not None:

@@ -8,7 +8,8 @@
   becomes exactly one raw record, so a stage's input count is the number of records.
   Whitespace-only lines of a JSONL file are not records.
 
-Local files: ``.jsonl``/``.ndjson`` (optionally ``.gz``; index = 0-based line number),
+Files may be local or on an object store (``s3://``, ``gs://``, ``hdfs://``: read through Beam's
+FileSystems, globs and folders included). Files: ``.jsonl``/``.ndjson`` (optionally ``.gz``; index = 0-based line number),
 ``.json``/``.json.gz`` (an array: one record per item; an object: one record; JSON Lines saved
 as ``.json`` are read as JSONL), ``.parquet`` (one record per row). Folders are read recursively.
 Hugging Face: ``hf:NAME[?split=&config=&revision=&streaming=]`` through ``datasets``.
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from duplexsynth import fs
 from duplexsynth.filters.config import FilterConfig
 
 #: file name endings the readers understand, longest first
@@ -51,7 +53,7 @@ class Source:
     """One input: a local file or a Hugging Face dataset split."""
 
     kind: str  # "jsonl" | "json" | "parquet" | "hf"
-    location: str  # absolute file path, or the dataset name/path for hf
+    location: str  # absolute file path or URL, or the dataset name/path for hf
     source_file: str  # what rows carry as ``source_file`` (file basename, or hf:NAME:SPLIT)
     stem: str  # dialogue ids are f"{stem}-{source_index:06d}"
     split: str | None = None
@@ -137,7 +139,30 @@ def parse_hf_spec(spec: str, config: FilterConfig) -> Source:
     )
 
 
+def _expand_remote(spec: str) -> list[str]:
+    """Files of an object-store input: one object, a glob, or every object under a prefix."""
+    if any(c in spec for c in "*?["):
+        files = fs.glob(spec)
+        if not files:
+            raise ValueError(f"input {spec!r} matches no files")
+    elif fs.exists(spec) and not spec.endswith("/"):
+        files = [spec]
+    else:
+        files = fs.list_tree(spec)
+        if not files:
+            raise ValueError(f"input {spec!r} does not exist")
+    found = [f for f in files if file_kind(f) is not None]
+    if not found:
+        raise ValueError(
+            f"input {spec!r}: no .json/.jsonl/.jsonl.gz/.parquet files "
+            "(expected .json, .jsonl, .jsonl.gz, .json.gz, .parquet or hf:NAME)"
+        )
+    return found
+
+
 def _expand_local(spec: str) -> list[str]:
+    if not fs.is_local(spec):
+        return _expand_remote(spec)
     path = os.path.expanduser(spec)
     if any(c in path for c in "*?["):
         matches = sorted(glob.glob(path, recursive=True))
@@ -186,7 +211,7 @@ def resolve_sources(inputs: Sequence[str], config: FilterConfig | None = None) -
                 sources.append(src)
             continue
         for f in _expand_local(spec):
-            full = os.path.abspath(f)
+            full = os.path.abspath(f) if fs.is_local(f) else f
             if full in seen:
                 continue
             seen.add(full)
@@ -194,7 +219,7 @@ def resolve_sources(inputs: Sequence[str], config: FilterConfig | None = None) -
                 Source(
                     kind=file_kind(full) or "",
                     location=full,
-                    source_file=os.path.basename(full),
+                    source_file=fs.basename(full),
                     stem=file_stem(full),
                 )
             )
@@ -227,22 +252,23 @@ def _raw(source: Source, index: int, **payload: Any) -> dict[str, Any]:
 def _iter_lines(source: Source, data: bytes | None = None) -> Iterator[dict[str, Any]]:
     """JSONL: one raw record per non-blank line (index = 0-based line number)."""
     index = 0  # the next line's number
+    handles: list[Any] = []
     try:
         if data is not None:
             lines: Iterable[bytes] = data.splitlines()
-        elif source.compressed:
-            lines = gzip.open(source.location, "rb")
         else:
-            lines = open(source.location, "rb")  # noqa: SIM115 - closed below
+            handles.append(fs.open_read(source.location))
+            if source.compressed:
+                handles.append(gzip.GzipFile(fileobj=handles[0], mode="rb"))
+            lines = handles[-1]
         try:
             for line in lines:
                 if line.strip():
                     yield _raw(source, index, line=line)
                 index += 1
         finally:
-            close = getattr(lines, "close", None)
-            if close is not None:
-                close()
+            for handle in reversed(handles):
+                handle.close()
     except (OSError, EOFError, zlib.error) as exc:
         yield _raw(source, index, error=f"unreadable from line {index} on: {exc}")
 
@@ -276,8 +302,7 @@ def _iter_json(source: Source) -> Iterator[dict[str, Any]]:
 
 
 def _read_bytes(source: Source) -> bytes:
-    with open(source.location, "rb") as fh:
-        return fh.read()
+    return fs.read_bytes(source.location)
 
 
 def _iter_parquet(source: Source) -> Iterator[dict[str, Any]]:
@@ -285,11 +310,12 @@ def _iter_parquet(source: Source) -> Iterator[dict[str, Any]]:
 
     index = 0
     try:
-        pf = pq.ParquetFile(source.location)
-        for batch in pf.iter_batches(batch_size=1024):
-            for rec in batch.to_pylist():
-                yield _raw(source, index, record=rec)
-                index += 1
+        with fs.open_read(source.location) as fh:
+            pf = pq.ParquetFile(fh)
+            for batch in pf.iter_batches(batch_size=1024):
+                for rec in batch.to_pylist():
+                    yield _raw(source, index, record=rec)
+                    index += 1
     except Exception as exc:  # pyarrow raises several types for damaged files
         yield _raw(source, index, error=f"unreadable Parquet from row {index} on: {exc}")
 
@@ -358,7 +384,8 @@ def count_records(source: Source, cap: int | None = None) -> int:
         import pyarrow.parquet as pq
 
         try:
-            return pq.ParquetFile(source.location).metadata.num_rows
+            with fs.open_read(source.location) as fh:
+                return pq.ParquetFile(fh).metadata.num_rows
         except Exception:
             return 1
     n = 0

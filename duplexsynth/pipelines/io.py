@@ -6,6 +6,9 @@ Layout of an output root ``OUT``::
     OUT/rejects/<stage>/part-00000.parquet one row per dropped record or dialogue
     OUT/summary.json                       counts for the command just run
 
+Every path goes through :mod:`duplexsynth.fs` (Beam's FileSystems), so ``OUT`` and the inputs
+may be local folders or ``gs://``/``s3://``/``hdfs://`` URLs.
+
 Shards are written deterministically: rows are first streamed to temporary per-bundle files
 (no GroupByKey holding audio in memory), then one finalize step sorts them by key and cuts them
 into ``part-NNNNN.parquet`` files of about ``target_shard_mb``. Same rows in, same bytes out,
@@ -14,13 +17,10 @@ whatever the runner's bundling.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
@@ -30,19 +30,25 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
+from duplexsynth import fs
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, conform_row, stage_schema
 
 PARQUET_COMPRESSION = "snappy"
 
 
 # ---------------------------------------------------------------------------------------- read
-def stage_dir(root: str | os.PathLike[str], folder: str) -> Path:
-    return Path(root) / folder
+def stage_dir(root: str | os.PathLike[str], folder: str) -> str:
+    return fs.join(str(root), folder)
 
 
 def part_files(directory: str | os.PathLike[str]) -> list[str]:
     """Sorted ``part-*.parquet`` files in ``directory`` (empty list if none)."""
-    return sorted(glob.glob(os.path.join(str(directory), "part-*.parquet")))
+    return fs.glob(fs.join(str(directory).rstrip("/"), "part-*.parquet"))
+
+
+def parquet_file(path: str) -> pq.ParquetFile:
+    """A ``ParquetFile`` read through Beam's FileSystems (close it with ``.close()``)."""
+    return pq.ParquetFile(fs.open_read(path))
 
 
 def input_files(input_root: str | os.PathLike[str], stage: str) -> list[str]:
@@ -55,8 +61,8 @@ def input_files(input_root: str | os.PathLike[str], stage: str) -> list[str]:
 
     prev = STAGES[STAGES.index(stage) - 1]
     folder = STAGE_FOLDERS[prev]
-    root = Path(input_root)
-    candidates = [root / folder, root]
+    root = str(input_root)
+    candidates = [fs.join(root, folder), root]
     for c in candidates:
         files = part_files(c)
         if files:
@@ -68,7 +74,14 @@ def input_files(input_root: str | os.PathLike[str], stage: str) -> list[str]:
 
 
 def count_rows(files: Iterable[str]) -> list[int]:
-    return [pq.ParquetFile(f).metadata.num_rows for f in files]
+    counts = []
+    for f in files:
+        pf = parquet_file(f)
+        try:
+            counts.append(pf.metadata.num_rows)
+        finally:
+            pf.close()
+    return counts
 
 
 def plan_limit(files: list[str], limit: int | None) -> list[tuple[str, int]]:
@@ -91,14 +104,17 @@ def iter_rows(
     path: str, max_rows: int | None = None, batch_size: int = 16
 ) -> Iterator[dict[str, Any]]:
     """Rows of one Parquet file as dicts, streamed in small batches (audio rows are large)."""
-    pf = pq.ParquetFile(path)
+    pf = parquet_file(path)
     n = 0
-    for batch in pf.iter_batches(batch_size=batch_size):
-        for row in batch.to_pylist():
-            if max_rows is not None and n >= max_rows:
-                return
-            n += 1
-            yield row
+    try:
+        for batch in pf.iter_batches(batch_size=batch_size):
+            for row in batch.to_pylist():
+                if max_rows is not None and n >= max_rows:
+                    return
+                n += 1
+                yield row
+    finally:
+        pf.close()
 
 
 def read_stage_rows(
@@ -119,18 +135,26 @@ def read_folder_rows(directory: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _read_planned_rows(
+    file_and_cap: tuple[str, int], fs_options: dict[str, Any] | None
+) -> Iterator[dict[str, Any]]:
+    fs.restore_options(fs_options)
+    return iter_rows(file_and_cap[0], file_and_cap[1])
+
+
 class ReadStageInput(beam.PTransform):
     """Rows of the previous stage's output as dicts, first ``limit`` rows in file order."""
 
     def __init__(self, input_root: str, stage: str, limit: int | None = None) -> None:
         super().__init__()
         self.plan = plan_limit(input_files(input_root, stage), limit)
+        self.fs_options = fs.captured_options()
 
     def expand(self, pbegin):
         return (
             pbegin
             | "ListFiles" >> beam.Create(self.plan)
-            | "ReadRows" >> beam.FlatMap(lambda fc: iter_rows(fc[0], fc[1]))
+            | "ReadRows" >> beam.FlatMap(_read_planned_rows, self.fs_options)
             | "Spread" >> beam.Reshuffle()
         )
 
@@ -170,6 +194,10 @@ class _WriteTempFiles(beam.DoFn):
         self.max_buffer_bytes = int(max_buffer_mb * 1e6)
         self.row_group_rows = row_group_rows
         self.sort_key = sort_key
+        self.fs_options = fs.captured_options()
+
+    def setup(self):
+        fs.restore_options(self.fs_options)
 
     def start_bundle(self):
         self.buffer: list[dict[str, Any]] = []
@@ -202,13 +230,18 @@ def write_sorted_temp(
     row_group_rows: int,
 ) -> str:
     """Write ``rows`` sorted by ``sort_key`` to a new temporary file in ``tmp_dir``."""
-    os.makedirs(tmp_dir, exist_ok=True)
-    path = os.path.join(tmp_dir, f"{uuid.uuid4().hex}.parquet")
+    path = fs.join(tmp_dir, f"{uuid.uuid4().hex}.parquet")
     table = pa.Table.from_pylist(sorted(rows, key=sort_key), schema=schema)
-    pq.write_table(
-        table, path, row_group_size=max(1, row_group_rows), compression=PARQUET_COMPRESSION
-    )
+    write_parquet(table, path, row_group_rows)
     return path
+
+
+def write_parquet(table: pa.Table, path: str, row_group_rows: int) -> None:
+    """Write ``table`` to ``path`` (local or object store) with the project's Parquet settings."""
+    with fs.open_write(path) as fh:
+        pq.write_table(
+            table, fh, row_group_size=max(1, row_group_rows), compression=PARQUET_COMPRESSION
+        )
 
 
 def _approx_size(value: Any) -> int:
@@ -223,12 +256,15 @@ def _approx_size(value: Any) -> int:
 
 def _sorted_file_rows(path: str, sort_key: Callable[[dict[str, Any]], tuple]) -> Iterator[tuple]:
     """``(key, approx bytes, row)`` of one sorted temp file, one row group in memory at a time."""
-    pf = pq.ParquetFile(path)
-    for rg in range(pf.metadata.num_row_groups):
-        meta = pf.metadata.row_group(rg)
-        per_row = max(1, meta.total_byte_size // max(1, meta.num_rows))
-        for row in pf.read_row_group(rg).to_pylist():
-            yield sort_key(row), per_row, row
+    pf = parquet_file(path)
+    try:
+        for rg in range(pf.metadata.num_row_groups):
+            meta = pf.metadata.row_group(rg)
+            per_row = max(1, meta.total_byte_size // max(1, meta.num_rows))
+            for row in pf.read_row_group(rg).to_pylist():
+                yield sort_key(row), per_row, row
+    finally:
+        pf.close()
 
 
 def finalize_shards(
@@ -249,19 +285,15 @@ def finalize_shards(
     import heapq
 
     tmp_files = sorted(tmp_files)
-    os.makedirs(out_dir, exist_ok=True)
-    for old in part_files(out_dir):
-        os.remove(old)
+    fs.makedirs(out_dir)
+    fs.remove(part_files(out_dir))
     target = max(1, int(target_shard_mb * 1e6))
     merged = heapq.merge(*(_sorted_file_rows(p, sort_key) for p in tmp_files), key=lambda t: t[0])
     written: list[str] = []
 
     def _write(rows: list[dict[str, Any]]) -> None:
-        path = os.path.join(out_dir, f"part-{len(written):05d}.parquet")
-        table = pa.Table.from_pylist(rows, schema=schema)
-        pq.write_table(
-            table, path, row_group_size=max(1, row_group_rows), compression=PARQUET_COMPRESSION
-        )
+        path = fs.join(out_dir, f"part-{len(written):05d}.parquet")
+        write_parquet(pa.Table.from_pylist(rows, schema=schema), path, row_group_rows)
         written.append(path)
 
     shard: list[dict[str, Any]] = []
@@ -274,8 +306,7 @@ def finalize_shards(
         size += nbytes
     if shard or not written:
         _write(shard)
-    for p in tmp_files:
-        os.remove(p)
+    fs.remove(tmp_files)
     return written
 
 
@@ -299,15 +330,17 @@ class WriteShards(beam.PTransform):
         self.target_shard_mb = target_shard_mb
         self.row_group_rows = row_group_rows
         self.buffer_mb = buffer_mb
-        self.tmp_dir = os.path.join(self.out_dir, f".tmp-{uuid.uuid4().hex[:12]}")
+        self.tmp_dir = fs.join(self.out_dir, f".tmp-{uuid.uuid4().hex[:12]}")
 
     def expand(self, rows):
         out_dir, schema, sort_key = self.out_dir, self.schema, self.sort_key
         target, rg_rows, tmp_dir = self.target_shard_mb, self.row_group_rows, self.tmp_dir
+        fs_options = fs.captured_options()
 
         def _finalize(paths):
+            fs.restore_options(fs_options)
             written = finalize_shards(paths, out_dir, schema, sort_key, target, rg_rows)
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+            fs.remove_tree(tmp_dir)
             return written
 
         return (
@@ -327,12 +360,12 @@ def write_rows(
     row_group_rows: int = 64,
 ) -> list[str]:
     """Write rows without Beam (tests, small tools): same layout and bytes as ``WriteShards``."""
-    tmp = os.path.join(str(out_dir), f".tmp-{uuid.uuid4().hex[:12]}")
+    tmp = fs.join(str(out_dir), f".tmp-{uuid.uuid4().hex[:12]}")
     path = write_sorted_temp(
         tmp, [conform_row(r, schema) for r in rows], schema, sort_key, row_group_rows
     )
     written = finalize_shards([path], str(out_dir), schema, sort_key, row_group_rows=row_group_rows)
-    shutil.rmtree(tmp, ignore_errors=True)
+    fs.remove_tree(tmp)
     return written
 
 
@@ -340,13 +373,15 @@ def write_stage_rows(
     output_root: str | os.PathLike[str], stage: str, rows: list[dict[str, Any]]
 ) -> list[str]:
     """Write rows as ``stage``'s output folder under ``output_root`` (used to build test inputs)."""
-    return write_rows(Path(output_root) / STAGE_FOLDERS[stage], rows, stage_schema(stage))
+    return write_rows(fs.join(str(output_root), STAGE_FOLDERS[stage]), rows, stage_schema(stage))
 
 
 def write_rejects(
     output_root: str | os.PathLike[str], stage: str, rows: list[dict[str, Any]]
 ) -> list[str]:
-    return write_rows(Path(output_root) / "rejects" / stage, rows, REJECT_SCHEMA, reject_sort_key)
+    return write_rows(
+        fs.join(str(output_root), "rejects", stage), rows, REJECT_SCHEMA, reject_sort_key
+    )
 
 
 # ------------------------------------------------------------------------------------- summary
@@ -357,15 +392,17 @@ def folder_row_count(directory: str | os.PathLike[str]) -> int:
 def reject_counts(output_root: str | os.PathLike[str], stage: str) -> dict[str, int]:
     """``{reason: n}`` from ``OUT/rejects/<stage>/``."""
     counts: dict[str, int] = {}
-    for f in part_files(Path(output_root) / "rejects" / stage):
-        for reason in pq.read_table(f, columns=["reason"]).column("reason").to_pylist():
+    for f in part_files(fs.join(str(output_root), "rejects", stage)):
+        with fs.open_read(f) as fh:
+            reasons = pq.read_table(fh, columns=["reason"]).column("reason").to_pylist()
+        for reason in reasons:
             counts[reason] = counts.get(reason, 0) + 1
     return dict(sorted(counts.items()))
 
 
 def write_json_atomic(path: str | os.PathLike[str], value: Any) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(json.dumps(value, indent=2, sort_keys=False) + "\n")
-    os.replace(tmp, path)
+    fs.write_text(str(path), json.dumps(value, indent=2, sort_keys=False) + "\n")
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    return json.loads(fs.read_text(str(path)))

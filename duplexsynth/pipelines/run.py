@@ -6,7 +6,14 @@ filter's ``ReadCorpus(inputs, config, limit)``, or, with ``from_stage``, an exis
 root is read with ``ReadStageInput``. Every stage's rejects go to ``OUT/rejects/<stage>/``, the
 final rows to ``OUT/dialogues/`` (see :mod:`duplexsynth.pipelines.write`), the effective config to
 ``OUT/config.yaml`` and the run's counts to ``OUT/summary.json``, with the invariant
-``input_records == dialogues_written + sum(all rejects)``.
+``input_records == dialogues_written + sum(all rejects)``. ``OUT`` may be local or an object
+store URL (``s3://``, ``gs://``...): every file goes through Beam's FileSystems.
+
+The launcher learns the counts from Beam metrics (:mod:`duplexsynth.pipelines.counting`) and from
+the rejects and dialogues it reads back, never from files the workers leave for it; with a
+runner that reports no metrics it counts the input itself. ``shard=(i, n)`` makes the run one of
+``n`` disjoint parts (dialogues whose id hashes to ``i``); the filter still sees the whole
+corpus, so cross-dialogue deduplication gives the same verdicts in every part.
 
 While the pipeline runs, each process prints a combined progress line (kept, rejected and audio
 hours per stage) to stderr every few seconds; at the end a summary table.
@@ -15,19 +22,18 @@ hours per stage) to stderr every few seconds; at the end a summary table.
 from __future__ import annotations
 
 import importlib
-import json
-import shutil
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
 
+from duplexsynth import fs
 from duplexsynth.pipelines import io
 from duplexsynth.pipelines.config import RunConfig
+from duplexsynth.pipelines.counting import CountRows, KeepShard, in_shard, query_counters
 from duplexsynth.pipelines.stage import MAIN, REJECTS, audio_seconds, pipeline_options
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, STAGES
 
@@ -41,7 +47,6 @@ TRANSFORMS: dict[str, tuple[str, str]] = {
     "augment": ("duplexsynth.pipelines.transforms.augment", "AugmentTransform"),
     "write": ("duplexsynth.pipelines.transforms.write", "WriteTransform"),
 }
-RUN_DIR = ".run"
 PROGRESS_EVERY_S = 5.0
 
 
@@ -139,34 +144,6 @@ class _Tally(beam.DoFn):
         return ()
 
 
-class _CountAndAudio(beam.CombineFn):
-    """``(rows, audio seconds)`` of a PCollection of rows."""
-
-    def create_accumulator(self):
-        return (0, 0.0)
-
-    def add_input(self, acc, row):
-        return (acc[0] + 1, acc[1] + audio_seconds(row))
-
-    def merge_accumulators(self, accs):
-        n, s = 0, 0.0
-        for a, b in accs:
-            n += a
-            s += b
-        return (n, s)
-
-    def extract_output(self, acc):
-        return acc
-
-
-def _write_json(path: str):
-    def _write(value: Any) -> Any:
-        io.write_json_atomic(path, value)
-        return value
-
-    return _write
-
-
 # ------------------------------------------------------------------------------------- running
 @dataclass
 class RunSpec:
@@ -176,6 +153,8 @@ class RunSpec:
     config: RunConfig
     beam_args: list[str] = field(default_factory=list)
     progress_every_s: float = PROGRESS_EVERY_S
+    #: ``(i, n)``: make only part ``i`` of ``n`` (see module doc); ``None``: everything
+    shard: tuple[int, int] | None = None
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -232,18 +211,20 @@ def check_servers(spec: RunSpec) -> None:
 
 def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     """Add the whole DAG to pipeline ``p``; returns the final rows' PCollection per stage."""
-    out_root = Path(spec.output_root)
-    run_dir = out_root / RUN_DIR
+    out_root = str(spec.output_root)
     seed = spec.config.run.seed
     source = build_source(spec)  # resolved before any pipeline step: errors come early
     transforms = {s: stage_transform(s, spec.config.stages[s], seed) for s in spec.stages}
     preflight(spec, transforms)
     rows = p | "Read" >> source
-    _ = (
-        rows
-        | "CountInput" >> beam.combiners.Count.Globally()
-        | "WriteInputCount" >> beam.Map(_write_json(str(run_dir / "input.json")))
-    )
+    # the filter judges duplicates across the whole corpus, so it sees every record and the
+    # split into parts happens on its outputs; later starts split right after reading
+    whole_filter = spec.stages[0] == "filter" and spec.shard is not None
+    if not whole_filter:
+        rows = rows | "KeepShard" >> KeepShard(spec.shard)
+        _ = rows | "CountInput" >> CountRows("input")
+    else:
+        _ = rows | "InputOfShard" >> KeepShard(spec.shard) | "CountInput" >> CountRows("input")
     outputs: dict[str, Any] = {}
     for stage in spec.stages:
         label = stage.capitalize()
@@ -251,15 +232,14 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
             rows = rows | "SpreadBeforeSynth" >> beam.Reshuffle()
         result = rows | label >> transforms[stage]
         main, rejects = result[MAIN], result[REJECTS]
+        if whole_filter and stage == "filter":
+            main = main | "KeptOfShard" >> KeepShard(spec.shard)
+            rejects = rejects | "RejectsOfShard" >> KeepShard(spec.shard)
         _ = main | f"{label}Progress" >> beam.ParDo(_Tally(stage, rejected=False))
         _ = rejects | f"{label}RejectProgress" >> beam.ParDo(_Tally(stage, rejected=True))
-        _ = (
-            main
-            | f"{label}Count" >> beam.CombineGlobally(_CountAndAudio())
-            | f"{label}WriteCount" >> beam.Map(_write_json(str(run_dir / f"{stage}.json")))
-        )
+        _ = main | f"{label}Count" >> CountRows(stage, audio=True)
         _ = rejects | f"{label}WriteRejects" >> io.WriteShards(
-            str(out_root / "rejects" / stage),
+            fs.join(out_root, "rejects", stage),
             REJECT_SCHEMA,
             sort_key=io.reject_sort_key,
             row_group_rows=1000,
@@ -268,28 +248,36 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
         rows = main
     from duplexsynth.pipelines.transforms.write import WriteDialogues
 
-    _ = rows | "WriteDialogues" >> WriteDialogues(str(out_root), spec.config.stages["write"])
+    _ = rows | "WriteDialogues" >> WriteDialogues(out_root, spec.config.stages["write"])
     return outputs
 
 
-def write_effective_config(spec: RunSpec) -> Path:
+def write_effective_config(spec: RunSpec) -> str:
     """``OUT/config.yaml``: every section as the run used it (loadable with ``--config``)."""
     import yaml
 
-    path = Path(spec.output_root) / "config.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = fs.join(str(spec.output_root), "config.yaml")
     header = (
         "# Effective configuration of this duplexsynth run (defaults <- config file <- flags).\n"
         "# Rerun it with: duplexsynth run --config config.yaml --output OUT\n"
     )
-    tmp = path.with_name(".config.yaml.tmp")
     from duplexsynth.redact import redact_value
 
     # credentials belong in the key variables, never in a file next to the data
     config = redact_value(spec.config.to_dict())
-    tmp.write_text(header + yaml.safe_dump(config, sort_keys=False))
-    tmp.replace(path)
+    fs.write_text(path, header + yaml.safe_dump(config, sort_keys=False))
     return path
+
+
+def remove_stale_temp(output_root: str) -> None:
+    """Delete ``.tmp-*`` folders a killed run left in ``OUT``'s shard folders."""
+    root = str(output_root)
+    stale = fs.glob(fs.join(root, "*", ".tmp-*", "*"))
+    stale += fs.glob(fs.join(root, "rejects", "*", ".tmp-*", "*"))
+    fs.remove(stale)
+    if fs.is_local(root):
+        for folder in {f.rsplit("/", 1)[0] for f in stale}:
+            fs.remove_tree(folder)
 
 
 def run_pipeline(spec: RunSpec) -> dict[str, Any]:
@@ -300,40 +288,44 @@ def run_pipeline(spec: RunSpec) -> dict[str, Any]:
     """
     from duplexsynth.pipelines import outdir
 
-    out_root = Path(spec.output_root)
+    options = pipeline_options(spec.beam_args)
+    fs.set_options(options)  # object-store settings (s3_endpoint_url, ...) for this process
+    out_root = str(spec.output_root)
     # a bad --input or an unreachable server fails here, before OUT is touched
     build_source(spec)
     check_servers(spec)
-    outdir.begin_run(str(out_root), "duplexsynth run")  # OUT/_RUNNING until the end
+    outdir.begin_run(out_root, "duplexsynth run")  # OUT/_RUNNING until the end
     try:
-        return _run_marked(spec, out_root)
+        return _run_marked(spec, out_root, options)
     except BaseException as exc:
-        outdir.fail_run(str(out_root), f"{type(exc).__name__}: {exc}")
-        clean = outdir.os_error_of(exc, str(out_root))
+        outdir.fail_run(out_root, f"{type(exc).__name__}: {exc}")
+        clean = outdir.os_error_of(exc, out_root)
         if clean is not None:
             raise clean from None
         raise
 
 
-def _run_marked(spec: RunSpec, out_root: Path) -> dict[str, Any]:
+def _run_marked(spec: RunSpec, out_root: str, options: Any) -> dict[str, Any]:
     from duplexsynth.pipelines import outdir
 
-    run_dir = out_root / RUN_DIR
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
+    fs.makedirs(out_root)
+    remove_stale_temp(out_root)
     write_effective_config(spec)
     BOARD.reset(spec.progress_every_s)
     started = time.monotonic()
+    part = f", part {spec.shard[0]}/{spec.shard[1]}" if spec.shard else ""
     print(
-        f"[run] {' -> '.join(spec.stages)} into {out_root} (seed {spec.config.run.seed})",
+        f"[run] {' -> '.join(spec.stages)} into {out_root} (seed {spec.config.run.seed}{part})",
         file=sys.stderr,
         flush=True,
     )
-    with beam.Pipeline(options=pipeline_options(spec.beam_args)) as p:
-        build(p, spec)
-    summary = collect_summary(spec, time.monotonic() - started)
-    shutil.rmtree(run_dir, ignore_errors=True)
-    io.write_json_atomic(out_root / "summary.json", summary)
+    p = beam.Pipeline(options=options)
+    build(p, spec)
+    result = p.run()
+    result.wait_until_finish()
+    counters = query_counters(result)
+    summary = collect_summary(spec, time.monotonic() - started, counters)
+    io.write_json_atomic(fs.join(out_root, "summary.json"), summary)
     print_run_summary(summary)
     written = summary["dialogues_written"]
     lost = summary["input_records"] - written - sum(summary["rejected"].values())
@@ -346,18 +338,49 @@ def _run_marked(spec: RunSpec, out_root: Path) -> dict[str, Any]:
     return summary
 
 
-def collect_summary(spec: RunSpec, wall_s: float) -> dict[str, Any]:
-    """The run's ``summary.json`` from the count files and the written shards."""
-    out_root = Path(spec.output_root)
-    run_dir = out_root / RUN_DIR
-    n_in = json.loads((run_dir / "input.json").read_text())
+def count_input(spec: RunSpec) -> int:
+    """The run's input records counted by reading the input (for runners without metrics)."""
+    run = spec.config.run
+    if run.from_stage == "filter":
+        from duplexsynth.filters.sources import iter_raw_records
+
+        plan = build_source(spec).plan
+        return sum(
+            1
+            for src, cap in plan
+            for raw in iter_raw_records(src, cap)
+            if in_shard(raw, spec.shard)
+        )
+    return sum(
+        1
+        for f, cap in io.plan_limit(io.input_files(run.input[0], run.from_stage), run.limit)
+        for row in io.iter_rows(f, cap)
+        if in_shard(row, spec.shard)
+    )
+
+
+def collect_summary(
+    spec: RunSpec, wall_s: float, counters: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The run's ``summary.json`` from Beam's counters and the rejects and shards written.
+
+    Without ``counters`` (a runner that reports no metrics) the input is counted by reading it
+    and each stage's kept rows are its input minus its rejects; audio per stage is then unknown
+    (0) except for the final rows, whose audio is read from the written shards.
+    """
+    out_root = str(spec.output_root)
+    n_in = counters.get("input.rows", 0) if counters is not None else count_input(spec)
     stages: dict[str, Any] = {}
     rejected_by_stage: dict[str, dict[str, int]] = {}
     total_rejected: dict[str, int] = {}
     previous = n_in
     for stage in spec.stages:
-        kept, audio_s = json.loads((run_dir / f"{stage}.json").read_text())
         rej = io.reject_counts(out_root, stage)
+        if counters is not None:
+            kept = counters.get(f"{stage}.rows", 0)
+            audio_s = counters.get(f"{stage}.audio_ms", 0) / 1000.0
+        else:
+            kept, audio_s = previous - sum(rej.values()), 0.0
         rejected_by_stage[stage] = rej
         for reason, n in rej.items():
             total_rejected[reason] = total_rejected.get(reason, 0) + n
@@ -368,10 +391,9 @@ def collect_summary(spec: RunSpec, wall_s: float) -> dict[str, Any]:
             "audio_hours": round(audio_s / 3600.0, 6),
         }
         previous = kept
-    folder = out_root / STAGE_FOLDERS["write"]
-    written = io.folder_row_count(folder)
-    audio_s = json.loads((run_dir / "write.json").read_text())[1]
-    return {
+    folder = fs.join(out_root, STAGE_FOLDERS["write"])
+    written, audio_s = _written_rows_and_audio(folder)
+    summary: dict[str, Any] = {
         "stage": "run",
         "stages_run": list(spec.stages),
         "input_records": n_in,
@@ -383,8 +405,24 @@ def collect_summary(spec: RunSpec, wall_s: float) -> dict[str, Any]:
         "audio_hours": round(audio_s / 3600.0, 6),
         "wall_s": round(wall_s, 3),
         "seed": spec.config.run.seed,
-        "output": str(folder),
+        "output": folder,
     }
+    if spec.shard is not None:
+        summary["shard"] = f"{spec.shard[0]}/{spec.shard[1]}"
+    return summary
+
+
+def _written_rows_and_audio(folder: str) -> tuple[int, float]:
+    """Rows and audio seconds of the final shards, read back (``duration_s`` column only)."""
+    import pyarrow.parquet as pq
+
+    rows, audio_s = 0, 0.0
+    for f in io.part_files(folder):
+        with fs.open_read(f) as fh:
+            column = pq.read_table(fh, columns=["duration_s"]).column("duration_s")
+        rows += len(column)
+        audio_s += float(sum(v or 0.0 for v in column.to_pylist()))
+    return rows, audio_s
 
 
 def print_run_summary(summary: dict[str, Any]) -> None:

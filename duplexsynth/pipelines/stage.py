@@ -14,13 +14,13 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from duplexsynth import fs
 from duplexsynth.pipelines import io
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, stage_schema
 from duplexsynth.schemas.reasons import Reason
@@ -101,8 +101,10 @@ class _StageFn(beam.DoFn):
         self.kept = Metrics.counter(stage, "kept")
         self.rejected = Metrics.counter(stage, "rejected")
         self.audio_ms = Metrics.counter(stage, "audio_ms")
+        self.fs_options = fs.captured_options()
 
     def setup(self):
+        fs.restore_options(self.fs_options)  # caches and files on object stores
         setup = getattr(self.processor, "setup", None)
         if callable(setup):
             setup()
@@ -188,29 +190,21 @@ class StageRun:
     extra_summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _value_to_file(path: str, key: str):
-    def _write(value: Any) -> Any:
-        io.write_json_atomic(path, {key: value})
-        return value
-
-    return _write
-
-
-def _count_to_file(path: str):
-    return _value_to_file(path, "input_records")
-
-
 def run_stage(spec: StageRun) -> dict[str, Any]:
     """Build and run one stage's pipeline; write shards, rejects and ``summary.json``.
 
-    Returns the summary. Raises ``RuntimeError`` if N != kept + sum(rejected). While it runs
-    OUT carries the run marker (:mod:`duplexsynth.pipelines.outdir`).
+    Returns the summary. Raises ``RuntimeError`` if N != kept + sum(rejected). The input count
+    and audio come from Beam metrics, kept and rejected rows from the shards written (see
+    :mod:`duplexsynth.pipelines.counting`). While it runs OUT carries the run marker
+    (:mod:`duplexsynth.pipelines.outdir`).
     """
     from duplexsynth.pipelines import outdir
 
+    options = pipeline_options(spec.beam_args)
+    fs.set_options(options)
     outdir.begin_run(str(spec.output_root), f"duplexsynth {spec.stage}")
     try:
-        summary = _run_stage(spec)
+        summary = _run_stage(spec, options)
     except BaseException as exc:
         outdir.fail_run(str(spec.output_root), f"{type(exc).__name__}: {exc}")
         raise
@@ -218,52 +212,59 @@ def run_stage(spec: StageRun) -> dict[str, Any]:
     return summary
 
 
-def _run_stage(spec: StageRun) -> dict[str, Any]:
-    out_root = Path(spec.output_root)
-    out_root.mkdir(parents=True, exist_ok=True)
-    folder = out_root / STAGE_FOLDERS[spec.stage]
-    rejects_dir = out_root / "rejects" / spec.stage
-    count_file = str(out_root / f".{spec.stage}.input_count.json")
+def _run_stage(spec: StageRun, options: Any) -> dict[str, Any]:
+    from duplexsynth.pipelines.counting import CountRows, query_counters
+
+    out_root = str(spec.output_root)
+    fs.makedirs(out_root)
+    folder = fs.join(out_root, STAGE_FOLDERS[spec.stage])
+    rejects_dir = fs.join(out_root, "rejects", spec.stage)
     audio_stage = spec.stage not in ("filter", "rewrite")
     rg_rows = spec.row_group_rows or (1 if audio_stage else 1000)
     started = time.monotonic()
-    with beam.Pipeline(options=pipeline_options(spec.beam_args)) as p:
-        items = p | "Read" >> spec.source
-        _ = (
-            items
-            | "CountInput" >> beam.combiners.Count.Globally()
-            | "WriteInputCount" >> beam.Map(_count_to_file(count_file))
-        )
-        outputs = spec.build(items)
-        _ = (
-            outputs[MAIN]
-            | "AudioSeconds" >> beam.Map(audio_seconds)
-            | "SumAudio" >> beam.CombineGlobally(sum)
-            | "WriteAudioSeconds" >> beam.Map(_value_to_file(count_file + ".audio", "audio_s"))
-        )
-        _ = outputs[MAIN] | "WriteMain" >> io.WriteShards(
-            str(folder),
-            stage_schema(spec.stage),
-            target_shard_mb=spec.target_shard_mb,
-            row_group_rows=rg_rows,
-        )
-        _ = outputs[REJECTS] | "WriteRejects" >> io.WriteShards(
-            str(rejects_dir), REJECT_SCHEMA, sort_key=io.reject_sort_key, row_group_rows=1000
-        )
-    return write_stage_summary(spec, count_file, time.monotonic() - started)
+    p = beam.Pipeline(options=options)
+    items = p | "Read" >> spec.source
+    _ = items | "CountInput" >> CountRows("input")
+    outputs = spec.build(items)
+    _ = outputs[MAIN] | "CountKept" >> CountRows(spec.stage, audio=True)
+    _ = outputs[MAIN] | "WriteMain" >> io.WriteShards(
+        folder,
+        stage_schema(spec.stage),
+        target_shard_mb=spec.target_shard_mb,
+        row_group_rows=rg_rows,
+    )
+    _ = outputs[REJECTS] | "WriteRejects" >> io.WriteShards(
+        rejects_dir, REJECT_SCHEMA, sort_key=io.reject_sort_key, row_group_rows=1000
+    )
+    result = p.run()
+    result.wait_until_finish()
+    counters = query_counters(result)
+    return write_stage_summary(spec, counters, time.monotonic() - started)
 
 
-def write_stage_summary(spec: StageRun, count_file: str, wall_s: float) -> dict[str, Any]:
-    import json
+def _count_source(source: beam.PTransform) -> int:
+    """Records a stage's source yields, counted by reading it (runners without metrics)."""
+    plan = getattr(source, "plan", None)
+    if plan is None:
+        raise RuntimeError("this runner reports no metrics and the stage input cannot be recounted")
+    if plan and hasattr(plan[0][0], "kind"):  # corpus sources (the filter)
+        from duplexsynth.filters.sources import iter_raw_records
 
-    out_root = Path(spec.output_root)
-    with open(count_file) as fh:
-        n_in = json.load(fh)["input_records"]
-    Path(count_file).unlink(missing_ok=True)
-    audio_file = Path(count_file + ".audio")
-    audio_s = json.loads(audio_file.read_text())["audio_s"] if audio_file.exists() else 0.0
-    audio_file.unlink(missing_ok=True)
-    folder = out_root / STAGE_FOLDERS[spec.stage]
+        return sum(1 for src, cap in plan for _ in iter_raw_records(src, cap))
+    return sum(cap for _, cap in plan)
+
+
+def write_stage_summary(
+    spec: StageRun, counters: dict[str, int] | None, wall_s: float
+) -> dict[str, Any]:
+    """Write and print ``OUT/summary.json`` of one stage; check N = kept + sum(rejected)."""
+    out_root = str(spec.output_root)
+    if counters is not None:
+        n_in = counters.get("input.rows", 0)
+        audio_s = counters.get(f"{spec.stage}.audio_ms", 0) / 1000.0
+    else:
+        n_in, audio_s = _count_source(spec.source), 0.0
+    folder = fs.join(out_root, STAGE_FOLDERS[spec.stage])
     kept = io.folder_row_count(folder)
     rejected = io.reject_counts(out_root, spec.stage)
     summary: dict[str, Any] = {
@@ -271,13 +272,13 @@ def write_stage_summary(spec: StageRun, count_file: str, wall_s: float) -> dict[
         "input_records": n_in,
         "kept": kept,
         "rejected": rejected,
-        "output": str(folder),
+        "output": folder,
         "wall_s": round(wall_s, 3),
     }
     if audio_s:
         summary["audio_hours"] = round(float(audio_s) / 3600.0, 6)
     summary.update(spec.extra_summary)
-    io.write_json_atomic(out_root / "summary.json", summary)
+    io.write_json_atomic(fs.join(out_root, "summary.json"), summary)
     print_summary(summary)
     if n_in != kept + sum(rejected.values()):
         raise RuntimeError(

@@ -173,18 +173,18 @@ def write_dialogue_rows(
     output_root: str | Path, final_rows: list[dict[str, Any]], config: WriteConfig | None = None
 ) -> list[str]:
     """Without Beam: write final rows as ``OUT/dialogues/part-*.parquet`` (same bytes as Beam)."""
-    import shutil
     import uuid
 
+    from duplexsynth import fs
     from duplexsynth.pipelines import io
     from duplexsynth.schemas.arrow import conform_row
 
     cfg = config or WriteConfig()
     schema = final_schema(cfg)
-    folder = Path(output_root) / STAGE_FOLDERS[STAGE]
-    tmp = folder / f".tmp-{uuid.uuid4().hex[:12]}"
+    folder = fs.join(str(output_root), STAGE_FOLDERS[STAGE])
+    tmp = fs.join(folder, f".tmp-{uuid.uuid4().hex[:12]}")
     path = io.write_sorted_temp(
-        str(tmp),
+        tmp,
         [conform_row(r, schema) for r in final_rows],
         schema,
         io.row_sort_key,
@@ -198,15 +198,18 @@ def write_dialogue_rows(
         target_shard_mb=cfg.target_shard_mb,
         row_group_rows=cfg.row_group_rows,
     )
-    shutil.rmtree(tmp, ignore_errors=True)
+    fs.remove_tree(tmp)
     return written
 
 
 def dialogue_files(output_root: str | Path) -> list[str]:
     """The final shards of ``output_root`` (which may also be the ``dialogues`` folder itself)."""
-    root = Path(output_root)
-    for candidate in (root / STAGE_FOLDERS[STAGE], root):
-        files = sorted(str(p) for p in candidate.glob("part-*.parquet"))
+    from duplexsynth import fs
+    from duplexsynth.pipelines.io import part_files
+
+    root = str(output_root)
+    for candidate in (fs.join(root, STAGE_FOLDERS[STAGE]), root):
+        files = part_files(candidate)
         if files:
             return files
     raise ValueError(
@@ -216,9 +219,12 @@ def dialogue_files(output_root: str | Path) -> list[str]:
 
 def iter_dialogues(output_root: str | Path, columns: list[str] | None = None):
     """Final rows of ``output_root`` one at a time (streamed; audio rows are large)."""
-    import pyarrow.parquet as pq
+    from duplexsynth.pipelines.io import parquet_file
 
     for path in dialogue_files(output_root):
-        pf = pq.ParquetFile(path)
-        for batch in pf.iter_batches(batch_size=4, columns=columns):
-            yield from batch.to_pylist()
+        pf = parquet_file(path)
+        try:
+            for batch in pf.iter_batches(batch_size=4, columns=columns):
+                yield from batch.to_pylist()
+        finally:
+            pf.close()

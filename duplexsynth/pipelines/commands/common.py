@@ -64,8 +64,17 @@ def fail(message: str) -> None:
 
 def run_or_fail(fn: Callable[[], Any]) -> Any:
     """Run ``fn``; turn ``ValueError``/``FileNotFoundError`` (user errors) and OS errors about
-    the output into a one-line error and exit status 2."""
+    the output into a one-line error and exit status 2.
+
+    The Beam arguments after ``--`` are handed to Beam's filesystems first, so that inputs and
+    outputs on object stores (``--s3_endpoint_url``, ...) work before the pipeline is built.
+    """
+    ctx = click.get_current_context(silent=True)
     try:
+        if ctx is not None and ctx.params.get("beam_args"):
+            from duplexsynth import fs
+
+            fs.set_options(list(ctx.params["beam_args"]))
         return fn()
     except (ValueError, FileNotFoundError) as exc:
         fail(str(exc))

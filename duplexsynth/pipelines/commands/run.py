@@ -36,6 +36,12 @@ FLAG_TARGETS: dict[str, list[tuple[str, str, bool]]] = {
     "llm_model": [("rewrite", "llm_model", True)],
     "keep_turn_audio": [("write", "keep_turn_audio", True)],
     "target_shard_mb": [("write", "target_shard_mb", True)],
+    "cache_dir": [
+        ("rewrite", "cache_dir", False),
+        ("synth", "cache_dir", False),
+        ("align", "cache_dir", False),
+        ("augment", "cache_dir", False),
+    ],
 }
 
 
@@ -166,6 +172,20 @@ def collect_overrides(
     "(repeatable; VALUE is parsed as YAML; wins over the file and the flags above).",
 )
 @click.option(
+    "--cache-dir",
+    default=None,
+    help="Cache root of every stage's expensive work (LLM answers, TTS audio, ASR, RIRs): a "
+    "folder or an object-store URL (s3://bucket/cache, gs://...) that a cluster's workers share "
+    "[default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
+)
+@click.option(
+    "--shard",
+    default=None,
+    metavar="I/N",
+    help="Make only part I of N (0 <= I < N): the dialogues whose id hashes to I. The N parts, "
+    "each written to its own --output, together hold exactly the rows of one whole run.",
+)
+@click.option(
     "--progress-every",
     type=click.FloatRange(min=0.1),
     default=5.0,
@@ -189,6 +209,8 @@ def command(
     keep_turn_audio: bool,
     target_shard_mb: float,
     sets: tuple[str, ...],
+    cache_dir: str | None,
+    shard: str | None,
     progress_every: float,
 ) -> None:
     """Run filter -> rewrite -> synth -> align -> mix -> augment -> write as ONE Beam pipeline.
@@ -200,12 +222,15 @@ def command(
 
     Settings: defaults <- --config file <- the flags below <- --set. Without --input the
     bundled sample corpus runs on the offline defaults. Anything after `--` goes to Beam,
-    e.g. `-- --runner=PortableRunner --job_endpoint=embed --environment_type=LOOPBACK`.
+    e.g. `-- --runner=PortableRunner --job_endpoint=embed --environment_type=LOOPBACK`;
+    --input, --output and --cache-dir may be s3:// or gs:// URLs (object-store settings such
+    as --s3_endpoint_url also go after `--`).
     """
     ctx = click.get_current_context()
 
     def _go() -> dict[str, Any]:
         from duplexsynth.pipelines.config import build_run_config
+        from duplexsynth.pipelines.counting import parse_shard
         from duplexsynth.pipelines.run import RunSpec, run_pipeline, stages_from
 
         file_data = read_config_file(config_path)
@@ -221,6 +246,7 @@ def command(
             config=config,
             beam_args=list(beam_args),
             progress_every_s=progress_every,
+            shard=parse_shard(shard),
         )
         return run_pipeline(spec)
 

@@ -28,6 +28,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
+from duplexsynth import fs
 from duplexsynth.filters import sample_corpus_dir
 from duplexsynth.filters.config import FilterConfig
 from duplexsynth.filters.dedup import (
@@ -107,7 +108,10 @@ def _row_of_reject(r: Reject) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- source
-def _read_planned(source: Source, cap: int | None) -> Iterator[dict[str, Any]]:
+def _read_planned(
+    source: Source, cap: int | None, fs_options: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    fs.restore_options(fs_options)  # SDK workers of a worker pool start without options
     return iter_raw_records(source, cap)
 
 
@@ -140,7 +144,7 @@ class ReadCorpus(beam.PTransform):
         raws = (
             pbegin
             | "ListSources" >> beam.Create(self.plan, reshuffle=False)
-            | "ReadRecords" >> beam.FlatMapTuple(_read_planned)
+            | "ReadRecords" >> beam.FlatMapTuple(_read_planned, fs.captured_options())
         )
         if self.spread:
             raws = raws | "Spread" >> beam.Reshuffle()

@@ -19,6 +19,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from duplexsynth import fs
 from duplexsynth.pipelines.stage import MAIN, REJECTS, DialogueStage, Progress, make_reject
 from duplexsynth.rewrite.config import RewriteConfig
 from duplexsynth.rewrite.process import STAGE, RewriteProcessor
@@ -58,8 +59,10 @@ class _LLMBatchFn(beam.DoFn):
         self.rejected = Metrics.counter(STAGE, "rejected")
         self.requests = Metrics.counter(STAGE, "llm_requests")
         self.cache_hits = Metrics.counter(STAGE, "llm_cache_hits")
+        self.fs_options = fs.captured_options()
 
     def setup(self) -> None:
+        fs.restore_options(self.fs_options)  # an LLM cache on object storage
         self.processor.setup()
         self.pool = ThreadPoolExecutor(
             max_workers=self.processor.config.concurrency, thread_name_prefix="duplexsynth-llm"

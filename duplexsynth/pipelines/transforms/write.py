@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import apache_beam as beam
 
+from duplexsynth import fs
 from duplexsynth.pipelines import io
 from duplexsynth.pipelines.config import WriteConfig
 from duplexsynth.pipelines.stage import DialogueStage
@@ -40,7 +39,7 @@ class WriteDialogues(beam.PTransform):
     def expand(self, rows):
         cfg = self.config
         return rows | "WriteShards" >> io.WriteShards(
-            str(Path(self.output_root) / STAGE_FOLDERS[STAGE]),
+            fs.join(self.output_root, STAGE_FOLDERS[STAGE]),
             final_schema(cfg),
             target_shard_mb=cfg.target_shard_mb,
             row_group_rows=cfg.row_group_rows,

@@ -87,9 +87,10 @@ class KokoroBackend(TTSBackend):
     param_keys = frozenset({"voice", "blend", "speed", "lang"})
 
     def __init__(self, cache_dir: str | os.PathLike[str] | None = None, threads: int = 0) -> None:
-        from duplexsynth.cache import default_cache_dir
+        from duplexsynth.cache import local_cache_dir
 
-        self.cache_dir = str(cache_dir or default_cache_dir())
+        # the timed model is a local file onnxruntime opens, even when the cache is on s3://
+        self.cache_dir = local_cache_dir(cache_dir)
         self.threads = int(threads)
         self._kokoro = None
         self._lock = threading.Lock()
