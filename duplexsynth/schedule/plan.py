@@ -459,7 +459,10 @@ class _Planner:
                 if b < first_s + cfg.backchannel_edge_s or b > tp.end_s - cfg.backchannel_edge_s:
                     continue
                 silence = words[k + 1].start_s - words[k].end_s
-                near = silence >= cfg.backchannel_pause_s or ends_with_punctuation(words[k].word)
+                # with paced pauses the silence itself says where the pauses are
+                near = silence >= cfg.backchannel_pause_s or (
+                    not cfg.pause_pacing and ends_with_punctuation(words[k].word)
+                )
                 w = 1.0 if near else cfg.backchannel_off_pause_weight
                 if w > 0:
                     cands.append(k)

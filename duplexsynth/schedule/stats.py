@@ -123,6 +123,16 @@ def dialogue_timing(
     interruption counts.
     """
     ipus = {ch: channel_ipus(words, ch, min_silence_s) for ch in (0, 1)}
+    return ipu_timing(ipus, duration_s, events)
+
+
+def ipu_timing(
+    ipus: dict[int, list[tuple[float, float]]],
+    duration_s: float,
+    events: Sequence | None = None,
+) -> TimingStats:
+    """IPUs, pauses, gaps and overlaps of one dialogue from each channel's sorted IPUs
+    (from word timings, :func:`channel_ipus`, or from the audio, ``activity.stereo_runs``)."""
     ordered = sorted((a, b, ch) for ch in (0, 1) for a, b in ipus[ch])
     pauses: list[float] = []
     gaps: list[float] = []
