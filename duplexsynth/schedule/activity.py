@@ -68,7 +68,8 @@ def speech_runs(
     active = db > threshold
     edges = np.flatnonzero(np.diff(np.concatenate(([0], active.astype(np.int8), [0]))))
     starts, ends = edges[0::2], edges[1::2]
-    runs = [(a * HOP_S, min(b * HOP_S + WIN_S - HOP_S, len(db) * HOP_S)) for a, b in zip(starts, ends)]
+    end_s = len(db) * HOP_S
+    runs = [(float(a * HOP_S), float(min(b * HOP_S + WIN_S - HOP_S, end_s))) for a, b in zip(starts, ends)]
     merged = merge_intervals(runs, cfg.min_silence_s)
     return [(a, b) for a, b in merged if b - a >= cfg.min_run_s]
 

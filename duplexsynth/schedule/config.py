@@ -32,9 +32,6 @@ _PROBS = (
     "reply_overlap_prob",
     "interruption_prob",
     "stop_command_prob",
-    "pause_sentence_prob",
-    "pause_clause_prob",
-    "pause_word_prob",
 )
 _BOOLS = (
     "stop_commands",
@@ -146,10 +143,12 @@ class MixConfig:
     #: set the silences between the words of each turn from the pause model below instead of
     #: keeping the engine's (so one preset gives the same pauses with every TTS engine)
     pause_pacing: bool | None = None
-    #: probability of a pause after a sentence end / a clause mark (, ; :) / any other word
-    pause_sentence_prob: float | None = None
-    pause_clause_prob: float | None = None
-    pause_word_prob: float | None = None
+    #: pauses per minute of a turn's speech (Poisson count per turn, placed at word boundaries)
+    pause_rate_per_min: float | None = None
+    #: relative weight of a boundary after a sentence end / a clause mark (, ; :) / other words
+    pause_sentence_weight: float | None = None
+    pause_clause_weight: float | None = None
+    pause_word_weight: float | None = None
     #: a drawn pause: log-normal with this mode (s) and shape, clamped to [min, max]
     pause_mode_s: float | None = None
     pause_sigma: float | None = None

@@ -5,17 +5,17 @@ none, Piper a sentence pause), so a schedule that keeps them gives different pau
 engine. :func:`pace_clip` measures every silence between two words of a turn from its word
 timings and sets it to a value drawn from the preset's pause model:
 
-* at each word boundary a pause is drawn with a probability that depends on the boundary: after
-  a sentence end (``pause_sentence_prob``), after a clause mark ``, ; :`` (``pause_clause_prob``)
-  or elsewhere (``pause_word_prob``, hesitations);
+* a turn gets a Poisson number of pauses (``pause_rate_per_min`` per minute of its speech),
+  placed at distinct word boundaries drawn by weight: after a sentence end
+  (``pause_sentence_weight``), after a clause mark ``, ; :`` (``pause_clause_weight``) or
+  elsewhere (``pause_word_weight``, hesitations);
 * a drawn pause lasts a log-normal time (mode ``pause_mode_s``, shape ``pause_sigma``, between
   ``pause_min_s`` and ``pause_max_s``); silence is inserted only up to that length;
 * a boundary without a drawn pause keeps the engine's silence up to ``pause_short_s`` (below the
   0.2 s that ends an IPU); a longer engine silence is shortened by cutting its middle.
 
 Splices get 4 ms ramps so they never click. Word times move with the audio, so every later step
-(gaps, interruptions, backchannels at pauses) sees the paced turn. The draws per boundary are
-fixed (two numbers), whatever the knobs.
+(gaps, interruptions, backchannels at pauses) sees the paced turn.
 
 :func:`dialogue_variation` draws one factor per timing family for a dialogue (speaker pairs
 differ: some reply faster, pause more, backchannel more) and returns the scaled config.
@@ -54,22 +54,30 @@ def _lognormal(z: float, mode_s: float, sigma: float) -> float:
 
 
 def target_silences(words: tuple[Word, ...], cfg: MixConfig, rng: np.random.Generator) -> list[float]:
-    """The silence (s) wanted after each word but the last (two draws per boundary)."""
-    probs = {
-        "sentence": cfg.pause_sentence_prob,
-        "clause": cfg.pause_clause_prob,
-        "word": cfg.pause_word_prob,
+    """The silence (s) wanted after each word but the last.
+
+    The number of pauses is Poisson with mean ``pause_rate_per_min`` x the turn's speech
+    minutes; they go to distinct boundaries drawn with the sentence/clause/word weights.
+    """
+    weights_of = {
+        "sentence": cfg.pause_sentence_weight,
+        "clause": cfg.pause_clause_weight,
+        "word": cfg.pause_word_weight,
     }
-    out = []
-    for k in range(len(words) - 1):
-        u = float(rng.random())
-        z = float(rng.standard_normal())
-        existing = max(0.0, words[k + 1].start_s - words[k].end_s)
-        if u < probs[boundary_kind(words[k].word)]:
-            length = _lognormal(z, cfg.pause_mode_s, cfg.pause_sigma)
-            out.append(min(max(length, cfg.pause_min_s), cfg.pause_max_s))
-        else:
-            out.append(min(existing, cfg.pause_short_s))
+    n = len(words) - 1
+    out = [min(max(0.0, words[k + 1].start_s - words[k].end_s), cfg.pause_short_s) for k in range(n)]
+    if n <= 0:
+        return out
+    speech_min = max(0.0, words[-1].end_s - words[0].start_s) / 60.0
+    count = int(rng.poisson(cfg.pause_rate_per_min * speech_min))
+    weights = np.asarray([weights_of[boundary_kind(w.word)] for w in words[:-1]], dtype=np.float64)
+    count = min(count, int(np.count_nonzero(weights)))
+    if count == 0:
+        return out
+    chosen = rng.choice(n, size=count, replace=False, p=weights / weights.sum())
+    for k in sorted(int(c) for c in chosen):
+        length = _lognormal(float(rng.standard_normal()), cfg.pause_mode_s, cfg.pause_sigma)
+        out[k] = min(max(length, cfg.pause_min_s), cfg.pause_max_s)
     return out
 
 
@@ -144,7 +152,7 @@ def pace_clip(
 
 #: knob families scaled together by one per-dialogue factor
 _GAP_KNOBS = ("reply_gap_mode_s", "reply_gap_max_s", "user_gap_mode_s", "user_gap_max_s")
-_PAUSE_PROBS = ("pause_sentence_prob", "pause_clause_prob", "pause_word_prob")
+
 
 
 def dialogue_variation(cfg: MixConfig, rng: np.random.Generator) -> tuple[MixConfig, dict]:
@@ -156,8 +164,7 @@ def dialogue_variation(cfg: MixConfig, rng: np.random.Generator) -> tuple[MixCon
     if sigma <= 0:
         return cfg, {}
     changes: dict[str, float] = {k: getattr(cfg, k) * gap_f for k in _GAP_KNOBS}
-    for k in _PAUSE_PROBS:
-        changes[k] = min(1.0, getattr(cfg, k) * pause_f)
+    changes["pause_rate_per_min"] = cfg.pause_rate_per_min * pause_f
     changes["reply_overlap_prob"] = min(1.0, cfg.reply_overlap_prob * overlap_f)
     changes["backchannel_rate_per_min"] = cfg.backchannel_rate_per_min * bc_f
     factors = {"gap": gap_f, "pause": pause_f, "overlap": overlap_f, "backchannel": bc_f}

@@ -27,7 +27,7 @@ NATURAL: dict[str, Any] = {
     "reply_gap_max_s": 1.2,
     # ... or, with this probability, a small overlap (the assistant starts early)
     # (tuned on bench/chat_corpus.py dialogues, measured from the audio: see docs/timing.md)
-    "reply_overlap_prob": 0.5,
+    "reply_overlap_prob": 0.42,
     "reply_overlap_s_min": 0.05,
     "reply_overlap_s_max": 0.6,
     "overlap_last_word_frac": 0.95,
@@ -62,9 +62,10 @@ NATURAL: dict[str, Any] = {
     "backchannel_onset_s_max": 0.3,
     # pauses inside turns, independent of the TTS engine (schedule/pacing.py)
     "pause_pacing": True,
-    "pause_sentence_prob": 0.9,
-    "pause_clause_prob": 0.6,
-    "pause_word_prob": 0.08,
+    "pause_rate_per_min": 28.0,
+    "pause_sentence_weight": 10.0,
+    "pause_clause_weight": 4.0,
+    "pause_word_weight": 0.3,
     "pause_mode_s": 0.35,
     "pause_sigma": 0.5,
     "pause_min_s": 0.25,
@@ -100,7 +101,7 @@ _OMNIFLATTEN: dict[str, Any] = {
 _LIVELY: dict[str, Any] = {
     **NATURAL,
     "reply_gap_mode_s": 0.15,
-    "reply_overlap_prob": 0.5,
+    "reply_overlap_prob": 0.42,
     "user_gap_mode_s": 0.3,
     "interruption_prob": 0.4,
     "interruption_min_words": 2,
