@@ -68,7 +68,7 @@ def target_silences(words: tuple[Word, ...], cfg: MixConfig, rng: np.random.Gene
     out = [min(max(0.0, words[k + 1].start_s - words[k].end_s), cfg.pause_short_s) for k in range(n)]
     if n <= 0:
         return out
-    speech_min = max(0.0, words[-1].end_s - words[0].start_s) / 60.0
+    speech_min = sum(max(0.0, w.end_s - w.start_s) for w in words) / 60.0  # not the silences
     count = int(rng.poisson(cfg.pause_rate_per_min * speech_min))
     weights = np.asarray([weights_of[boundary_kind(w.word)] for w in words[:-1]], dtype=np.float64)
     count = min(count, int(np.count_nonzero(weights)))

@@ -62,7 +62,7 @@ NATURAL: dict[str, Any] = {
     "backchannel_onset_s_max": 0.3,
     # pauses inside turns, independent of the TTS engine (schedule/pacing.py)
     "pause_pacing": True,
-    "pause_rate_per_min": 28.0,
+    "pause_rate_per_min": 32.0,
     "pause_sentence_weight": 10.0,
     "pause_clause_weight": 4.0,
     "pause_word_weight": 0.3,
