@@ -296,3 +296,14 @@ def load_timing(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("mix"), dict):
         raise ValueError(f"{p}: not a timing file (expected a mapping with a `mix` section)")
     return data
+
+
+def reference_summary(reference: str) -> dict[str, Any]:
+    """Figures to compare with: a ``fit-timing`` file's ``measured`` section, or real
+    recordings (stereo WAV/FLAC file or folder, or a duplexsynth output) measured now."""
+    if os.path.isfile(reference) and reference.endswith((".yaml", ".yml", ".json")):
+        measured = load_timing(reference).get("measured")
+        if not isinstance(measured, dict) or "per_minute" not in measured:
+            raise ValueError(f"{reference}: the timing file has no `measured` figures")
+        return measured
+    return fit_timing([reference]).measured

@@ -112,19 +112,6 @@ def _audio_timing(path: Path, limit: int | None, min_silence_s: float):
     return total
 
 
-def reference_summary(reference: str) -> dict:
-    """The figures to compare with: a ``fit-timing`` YAML's ``measured`` section, or real
-    recordings (a folder/file of stereo WAV/FLAC or a duplexsynth output) measured now."""
-    from duplexsynth.schedule.fit import fit_timing, load_timing
-
-    if os.path.isfile(reference) and reference.endswith((".yaml", ".yml", ".json")):
-        measured = load_timing(reference).get("measured")
-        if not isinstance(measured, dict) or "per_minute" not in measured:
-            raise ValueError(f"{reference}: timing file has no `measured` figures")
-        return measured
-    return fit_timing([reference]).measured
-
-
 @click.command("stats")
 @click.argument("out", required=False, type=click.Path(file_okay=False))
 @click.option(
@@ -195,6 +182,8 @@ def command(
         summary["folder"] = str(path)
         summary["measure"] = measure
         if reference:
+            from duplexsynth.schedule.fit import reference_summary
+
             summary["reference_data"] = reference_summary(reference)
             summary["reference_data"]["source"] = reference
         return summary
