@@ -511,7 +511,9 @@ def _reference_section(realism: dict[str, Any], reference: dict[str, Any] | None
     rows = []
     for k in ("ipu_s", "pause_s", "gap_s", "overlap_s"):
         ratio = pm[k] / rpm[k] if (pm.get(k) is not None and rpm.get(k)) else None
-        rows.append([k.replace("_s", "") + " s/min", _fmt(pm.get(k)), _fmt(rpm.get(k)), _fmt(ratio)])
+        rows.append(
+            [k.replace("_s", "") + " s/min", _fmt(pm.get(k)), _fmt(rpm.get(k)), _fmt(ratio)]
+        )
 
     def dist(d: dict[str, Any]) -> str:
         if not d or not d.get("count"):
@@ -527,7 +529,9 @@ def _reference_section(realism: dict[str, Any], reference: dict[str, Any] | None
         "",
         _table(["", "this dataset", "reference", "ratio"], rows),
         "",
-        _table(["distribution (mean / median / p10 / p90 s)", "this dataset", "reference"], dist_rows),
+        _table(
+            ["distribution (mean / median / p10 / p90 s)", "this dataset", "reference"], dist_rows
+        ),
         "",
     ]
 

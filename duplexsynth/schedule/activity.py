@@ -69,7 +69,10 @@ def speech_runs(
     edges = np.flatnonzero(np.diff(np.concatenate(([0], active.astype(np.int8), [0]))))
     starts, ends = edges[0::2], edges[1::2]
     end_s = len(db) * HOP_S
-    runs = [(float(a * HOP_S), float(min(b * HOP_S + WIN_S - HOP_S, end_s))) for a, b in zip(starts, ends)]
+    runs = [
+        (float(a * HOP_S), float(min(b * HOP_S + WIN_S - HOP_S, end_s)))
+        for a, b in zip(starts, ends)
+    ]
     merged = merge_intervals(runs, cfg.min_silence_s)
     return [(a, b) for a, b in merged if b - a >= cfg.min_run_s]
 
@@ -90,3 +93,19 @@ def run_rms(audio: np.ndarray, sample_rate: int, runs: list[tuple[float, float]]
         seg = np.asarray(audio[int(a * sample_rate) : int(b * sample_rate)], dtype=np.float64)
         out.append(float(np.sqrt(np.mean(seg * seg))) if seg.size else 0.0)
     return out
+
+
+def backchannel_placement(turns, runs: dict[int, list[tuple[float, float]]], within_s: float = 0.5):
+    """``(well placed, total)`` backchannels of a mixed dialogue: a backchannel is well placed
+    when it starts in the other channel's silence or within ``within_s`` after one of the other
+    channel's speech runs ends (``runs`` measured from the audio)."""
+    ok = total = 0
+    for t in turns:
+        if getattr(t, "kind", None) != "backchannel":
+            continue
+        other = runs[1 - t.channel]
+        total += 1
+        inside = any(a <= t.start_s < b for a, b in other)
+        after = any(0.0 <= t.start_s - b <= within_s for _, b in other)
+        ok += (not inside) or after
+    return ok, total

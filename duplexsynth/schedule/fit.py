@@ -10,7 +10,8 @@ floor IPUs. From those:
 
 * **gaps/overlaps per direction**: the offset from one speaker's last floor IPU to the other's
   next (channel 1 -> 0 = ``reply_*``; channel 0 -> 1 = ``user_gap_*``, overlaps there =
-  interruptions); positive offsets fit a log-normal (mode and sigma from the log moments);
+  interruptions, whose overlap lengths set the reaction delay); positive offsets fit a
+  log-normal (mode and sigma from the log moments);
 * **pauses**: silences between floor IPUs of one speaker; their lengths fit the pause
   log-normal, their count per minute of floor speech is ``pause_rate_per_min``;
 * **backchannels**: rate per minute of the other's speech, onset after the other's run end,
@@ -39,6 +40,8 @@ from duplexsynth.schedule.stats import TimingStats, combine, ipu_timing, summari
 BACKCHANNEL_MAX_S = 1.0
 #: an overlapping start longer than this is an interruption, not an early start
 EARLY_START_MAX_S = 0.8
+#: mean time from an interruption's reaction point to the end of the word being said
+WORD_REST_S = 0.12
 AUDIO_EXTENSIONS = (".wav", ".flac")
 TIMING_VERSION = 1
 
@@ -170,7 +173,7 @@ def classify(rec: Recording, ev: Events) -> None:
     floor.sort()
     for ch in (0, 1):
         ev.floor_speech_s[ch] += sum(b - a for a, b, c, _ in floor if c == ch)
-    for (a0, b0, c0, _), (a1, b1, c1, _) in zip(floor, floor[1:]):
+    for (_, b0, c0, _), (a1, _, c1, _) in zip(floor, floor[1:]):
         if c1 == c0:
             if a1 > b0:
                 ev.pauses.append(a1 - b0)
@@ -216,6 +219,13 @@ def fit_knobs(ev: Events) -> dict[str, Any]:
                 knobs["reply_overlap_s_max"] = round(max(_pct(early, 90, 0.4), 0.05), 4)
         else:  # the user starting over the assistant: interruptions
             knobs["interruption_prob"] = round(len(overlaps) / len(offs), 4)
+            if overlaps:
+                # the overlap lasts the reaction delay plus the rest of the word being said
+                lo = max(0.0, _pct(overlaps, 10, 0.25) - WORD_REST_S)
+                knobs["reaction_delay_s_min"] = round(lo, 4)
+                knobs["reaction_delay_s_max"] = round(
+                    max(lo, _pct(overlaps, 90, 0.5) - WORD_REST_S), 4
+                )
     fitted = fit_lognormal(ev.pauses)
     if fitted:
         mode, sigma = fitted
@@ -244,9 +254,9 @@ def fit_knobs(ev: Events) -> dict[str, Any]:
         knobs["backchannel_level_db_max"] = round(
             min(max(_pct(ev.bc_levels_db, 90, -3.0), lo), 12.0), 3
         )
-    knobs["dialogue_variation_sigma"] = 0.0 if len(ev.stats) < 2 else NATURAL[
-        "dialogue_variation_sigma"
-    ]
+    knobs["dialogue_variation_sigma"] = (
+        0.0 if len(ev.stats) < 2 else NATURAL["dialogue_variation_sigma"]
+    )
     return knobs
 
 

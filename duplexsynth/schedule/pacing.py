@@ -53,7 +53,9 @@ def _lognormal(z: float, mode_s: float, sigma: float) -> float:
     return math.exp(math.log(mode_s) + sigma * sigma + sigma * z)
 
 
-def target_silences(words: tuple[Word, ...], cfg: MixConfig, rng: np.random.Generator) -> list[float]:
+def target_silences(
+    words: tuple[Word, ...], cfg: MixConfig, rng: np.random.Generator
+) -> list[float]:
     """The silence (s) wanted after each word but the last.
 
     The number of pauses is Poisson with mean ``pause_rate_per_min`` x the turn's speech
@@ -65,7 +67,9 @@ def target_silences(words: tuple[Word, ...], cfg: MixConfig, rng: np.random.Gene
         "word": cfg.pause_word_weight,
     }
     n = len(words) - 1
-    out = [min(max(0.0, words[k + 1].start_s - words[k].end_s), cfg.pause_short_s) for k in range(n)]
+    out = [
+        min(max(0.0, words[k + 1].start_s - words[k].end_s), cfg.pause_short_s) for k in range(n)
+    ]
     if n <= 0:
         return out
     speech_min = sum(max(0.0, w.end_s - w.start_s) for w in words) / 60.0  # not the silences
@@ -152,7 +156,6 @@ def pace_clip(
 
 #: knob families scaled together by one per-dialogue factor
 _GAP_KNOBS = ("reply_gap_mode_s", "reply_gap_max_s", "user_gap_mode_s", "user_gap_max_s")
-
 
 
 def dialogue_variation(cfg: MixConfig, rng: np.random.Generator) -> tuple[MixConfig, dict]:
