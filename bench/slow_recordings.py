@@ -27,7 +27,7 @@ SR = 16000
 #: the timing these recordings are built with (what a fit should find)
 SLOW = {
     "gap_s": (0.7, 1.3),  # uniform, between turns
-    "overlap_prob": 0.08,
+    "overlap_prob": 0.15,
     "overlap_s": (0.2, 0.4),
     "pause_s": (0.8, 1.4),  # between the sentences of one turn
     "backchannel_prob": 0.3,  # per pause of the other speaker

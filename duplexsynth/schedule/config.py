@@ -140,6 +140,8 @@ class MixConfig:
     #: backchannel speech starts this long after the chosen word boundary (uniform)
     backchannel_onset_s_min: float | None = None
     backchannel_onset_s_max: float | None = None
+    #: a backchannel may run at most this far into the speaker's next word (else not placed)
+    backchannel_overlap_max_s: float | None = None
     #: set the silences between the words of each turn from the pause model below instead of
     #: keeping the engine's (so one preset gives the same pauses with every TTS engine)
     pause_pacing: bool | None = None

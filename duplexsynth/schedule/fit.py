@@ -15,7 +15,7 @@ floor IPUs. From those:
 * **pauses**: silences between floor IPUs of one speaker; their lengths fit the pause
   log-normal, their count per minute of floor speech is ``pause_rate_per_min``;
 * **backchannels**: rate per minute of the other's speech, onset after the other's run end,
-  level relative to the other's speech RMS.
+  how far they run into the other's next run, level relative to the other's speech RMS.
 
 The result is a :class:`TimingFit`: ``mix`` (MixConfig knobs, natural preset underneath) and
 ``measured`` (the recordings' own stats summary), written as YAML for ``--timing``/``--reference``.
@@ -34,14 +34,13 @@ from typing import Any
 import numpy as np
 
 from duplexsynth.schedule.activity import run_rms, stereo_runs
-from duplexsynth.schedule.presets import NATURAL
 from duplexsynth.schedule.stats import TimingStats, combine, ipu_timing, summarize
 
 BACKCHANNEL_MAX_S = 1.0
 #: an overlapping start longer than this is an interruption, not an early start
 EARLY_START_MAX_S = 0.8
 #: mean time from an interruption's reaction point to the end of the word being said
-WORD_REST_S = 0.12
+WORD_REST_S = 0.18
 AUDIO_EXTENSIONS = (".wav", ".flac")
 TIMING_VERSION = 1
 
@@ -137,6 +136,7 @@ class Events:
     bc_onsets: list[float] = field(default_factory=list)
     bc_levels_db: list[float] = field(default_factory=list)
     bc_in_silence: int = 0
+    bc_resume_overlaps: list[float] = field(default_factory=list)  # into the other's next run
     stats: list[TimingStats] = field(default_factory=list)
 
 
@@ -166,6 +166,7 @@ def classify(rec: Recording, ev: Events) -> None:
                     if inside is None:
                         ev.bc_in_silence += 1
                         ev.bc_onsets.append(a - before[-1])
+                        ev.bc_resume_overlaps.append(max(0.0, b - after[0]))
                     if level > 0 and other_level > 0:
                         ev.bc_levels_db.append(20 * math.log10(level / other_level))
                     continue
@@ -194,6 +195,17 @@ def fit_lognormal(values: list[float]) -> tuple[float, float] | None:
 
 def _pct(values: list[float], q: float, default: float) -> float:
     return float(np.percentile(values, q)) if values else default
+
+
+def _variation(ev: Events) -> float:
+    """Spread between recordings: the standard deviation of the log of each recording's mean
+    gap and of its pause share (0 with fewer than three recordings), at most 0.5."""
+    gaps = [math.log(float(np.mean(s.gaps))) for s in ev.stats if s.gaps]
+    pauses = [
+        math.log(sum(s.pauses) / s.duration_s) for s in ev.stats if s.pauses and s.duration_s > 0
+    ]
+    spreads = [float(np.std(v)) for v in (gaps, pauses) if len(v) >= 3]
+    return min(0.5, float(np.mean(spreads))) if spreads else 0.0
 
 
 def fit_knobs(ev: Events) -> dict[str, Any]:
@@ -248,15 +260,15 @@ def fit_knobs(ev: Events) -> dict[str, Any]:
         knobs["backchannel_onset_s_max"] = round(
             max(_pct(ev.bc_onsets, 90, 0.3), knobs["backchannel_onset_s_min"]), 4
         )
+    if len(ev.bc_resume_overlaps) >= 5:
+        knobs["backchannel_overlap_max_s"] = round(_pct(ev.bc_resume_overlaps, 90, 0.5), 4)
     if len(ev.bc_levels_db) >= 5:
         lo = min(_pct(ev.bc_levels_db, 10, -8.0), 12.0)
         knobs["backchannel_level_db_min"] = round(lo, 3)
         knobs["backchannel_level_db_max"] = round(
             min(max(_pct(ev.bc_levels_db, 90, -3.0), lo), 12.0), 3
         )
-    knobs["dialogue_variation_sigma"] = (
-        0.0 if len(ev.stats) < 2 else NATURAL["dialogue_variation_sigma"]
-    )
+    knobs["dialogue_variation_sigma"] = round(_variation(ev), 4)
     return knobs
 
 

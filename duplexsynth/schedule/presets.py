@@ -27,12 +27,12 @@ NATURAL: dict[str, Any] = {
     "reply_gap_max_s": 1.2,
     # ... or, with this probability, a small overlap (the assistant starts early)
     # (tuned on bench/chat_corpus.py dialogues, measured from the audio: see docs/timing.md)
-    "reply_overlap_prob": 0.42,
+    "reply_overlap_prob": 0.5,
     "reply_overlap_s_min": 0.05,
     "reply_overlap_s_max": 0.6,
     "overlap_last_word_frac": 0.95,
     # assistant -> user: the pause before the next user turn, sampled separately
-    "user_gap_mode_s": 0.22,
+    "user_gap_mode_s": 0.2,
     "user_gap_sigma": 0.65,
     "user_gap_max_s": 2.0,
     # interruptions of the assistant by the user
@@ -50,7 +50,7 @@ NATURAL: dict[str, Any] = {
     "backchannels": True,
     "user_backchannels": True,
     "assistant_backchannels": True,
-    "backchannel_rate_per_min": 16.0,
+    "backchannel_rate_per_min": 12.0,
     "backchannel_level_db_min": -8.4,  # 0.38 x the speaker's RMS
     "backchannel_level_db_max": -3.1,  # 0.70 x the speaker's RMS
     "backchannel_min_turn_s": 2.0,
@@ -60,9 +60,10 @@ NATURAL: dict[str, Any] = {
     "backchannel_off_pause_weight": 0.0,
     "backchannel_onset_s_min": 0.15,
     "backchannel_onset_s_max": 0.35,
+    "backchannel_overlap_max_s": 0.5,
     # pauses inside turns, independent of the TTS engine (schedule/pacing.py)
     "pause_pacing": True,
-    "pause_rate_per_min": 28.0,
+    "pause_rate_per_min": 32.0,
     "pause_sentence_weight": 10.0,
     "pause_clause_weight": 4.0,
     "pause_word_weight": 0.3,
@@ -101,8 +102,8 @@ _OMNIFLATTEN: dict[str, Any] = {
 _LIVELY: dict[str, Any] = {
     **NATURAL,
     "reply_gap_mode_s": 0.15,
-    "reply_overlap_prob": 0.42,
-    "user_gap_mode_s": 0.3,
+    "reply_overlap_prob": 0.65,
+    "user_gap_mode_s": 0.15,
     "interruption_prob": 0.4,
     "interruption_min_words": 2,
     "interruption_min_s": 0.6,
