@@ -215,7 +215,10 @@ def chat_section(args: argparse.Namespace, natural: MixConfig) -> tuple[bool, bo
     """Real chat with real TTS, measured from the audio: (all engines within +-20%, fit ok)."""
     from bench.mix_chat import aligned_chat, fit_round_trip, measure
 
-    print(f"== real multi-turn chat ({args.chat_dialogues} dialogues per engine), from the audio")
+    print(
+        f"== real multi-turn chat ({args.chat_dialogues} dialogues per engine, each mixed with "
+        f"{args.mix_seeds} seeds, pooled), from the audio"
+    )
     print(f"{'s per minute':<20}" + "".join(f"{k:>11}" for k in KEYS) + "   ratio to Fisher")
     print(f"{'human (Fisher)':<20}" + "".join(f"{FISHER_PER_MINUTE[k]:>11.2f}" for k in KEYS))
     espeak, chat_ok, fit_ok = None, True, None
@@ -223,7 +226,7 @@ def chat_section(args: argparse.Namespace, natural: MixConfig) -> tuple[bool, bo
         chat = aligned_chat(engine, args.chat_dialogues, args.seed)
         if engine == "espeak":
             espeak = chat
-        s = measure(chat, natural, args.seed)
+        s = measure(chat, natural, args.seed, args.mix_seeds)
         pm = s["per_minute"]
         print(_row(f"natural, {engine}", pm, FISHER_PER_MINUTE))
         within = all(abs(pm[k] / FISHER_PER_MINUTE[k] - 1) <= CHAT_TOLERANCE for k in KEYS)
@@ -239,7 +242,7 @@ def chat_section(args: argparse.Namespace, natural: MixConfig) -> tuple[bool, bo
             f"{'within' if within else 'OUTSIDE'} +-20% of Fisher"
         )
     if args.fit_conversations and espeak is not None:
-        ref, got = fit_round_trip(espeak, args.fit_conversations, args.seed)
+        ref, got = fit_round_trip(espeak, args.fit_conversations, args.seed, args.mix_seeds)
         print(
             f"\n== fit round trip ({args.fit_conversations} slow espeak recordings -> fit-timing ->"
         )
@@ -249,7 +252,7 @@ def chat_section(args: argparse.Namespace, natural: MixConfig) -> tuple[bool, bo
         print(
             _row(
                 "natural (for scale)",
-                measure(espeak, natural, args.seed)["per_minute"],
+                measure(espeak, natural, args.seed, args.mix_seeds)["per_minute"],
                 ref["per_minute"],
             )
         )
@@ -290,6 +293,12 @@ def main() -> int:
         "--chat-dialogues", type=int, default=8, help="chat dialogues per engine (0: skip)"
     )
     ap.add_argument("--engines", default="espeak,default", help="comma-separated: espeak,default")
+    ap.add_argument(
+        "--mix-seeds",
+        type=int,
+        default=3,
+        help="mix each chat dialogue with this many seeds and pool (less scheduling noise)",
+    )
     ap.add_argument("--fit-conversations", type=int, default=6, help="0: skip the fit round trip")
     args = ap.parse_args()
     if args.quick:

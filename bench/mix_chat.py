@@ -77,25 +77,27 @@ def aligned_chat(engine: str, dialogues: int, seed: int = 0) -> list[Dialogue]:
     return [Dialogue.from_row(r) for r in read_folder_rows(root / "aligned")]
 
 
-def measure(dialogues: list[Dialogue], config: MixConfig, seed: int = 0) -> dict:
-    """Mix every dialogue with ``config``; figures measured from the stereo audio."""
+def measure(dialogues: list[Dialogue], config: MixConfig, seed: int = 0, seeds: int = 1) -> dict:
+    """Mix every dialogue with ``config`` (``seeds`` times: seeds ``seed`` .. ``seed+seeds-1``,
+    pooled); figures measured from the stereo audio."""
     stats, cpu_s, audio_s = [], 0.0, 0.0
     ok = total = 0
     bc_count, other_speech_s = 0, 0.0
     for d in dialogues:
-        t0 = time.process_time()
-        out = mix_dialogue(d, config, seed)
-        cpu_s += time.process_time() - t0
-        if not isinstance(out, Dialogue):
-            raise RuntimeError(f"{d.id} rejected: {out.detail}")
-        x, sr = decode_audio(out.audio.bytes)
-        runs = stereo_runs(x, sr)
-        stats.append(ipu_timing(runs, out.duration_s, out.events))
-        audio_s += out.duration_s
-        good, n = backchannel_placement(out.turns, runs)
-        ok, total = ok + good, total + n
-        bc_count += n
-        other_speech_s += sum(t.end_s - t.start_s for t in out.turns if t.kind == "turn")
+        for s in range(seed, seed + seeds):
+            t0 = time.process_time()
+            out = mix_dialogue(d, config, s)
+            cpu_s += time.process_time() - t0
+            if not isinstance(out, Dialogue):
+                raise RuntimeError(f"{d.id} rejected: {out.detail}")
+            x, sr = decode_audio(out.audio.bytes)
+            runs = stereo_runs(x, sr)
+            stats.append(ipu_timing(runs, out.duration_s, out.events))
+            audio_s += out.duration_s
+            good, n = backchannel_placement(out.turns, runs)
+            ok, total = ok + good, total + n
+            bc_count += n
+            other_speech_s += sum(t.end_s - t.start_s for t in out.turns if t.kind == "turn")
     summary = summarize(combine(stats))
     summary["bc_well_placed"] = ok / total if total else None
     summary["bc_per_min_of_other_speech"] = (
@@ -107,10 +109,12 @@ def measure(dialogues: list[Dialogue], config: MixConfig, seed: int = 0) -> dict
 
 
 def fit_round_trip(
-    dialogues: list[Dialogue], conversations: int = 6, seed: int = 0
+    dialogues: list[Dialogue], conversations: int = 6, seed: int = 0, seeds: int = 3
 ) -> tuple[dict, dict]:
-    """(the recordings' measured summary, the fitted mix of ``dialogues`` measured)."""
+    """(the recordings' measured summary, the fitted mix of ``dialogues`` measured, each
+    dialogue mixed with ``seeds`` seeds and pooled: the recordings' timing is fixed, so more
+    mixes only lower the sampling noise of the comparison)."""
     with tempfile.TemporaryDirectory() as tmp:
         write_recordings(tmp, conversations=conversations, seed=7)
         fit = fit_timing([tmp])
-    return fit.measured, measure(dialogues, MixConfig.from_dict(fit.mix), seed)
+    return fit.measured, measure(dialogues, MixConfig.from_dict(fit.mix), seed, seeds)

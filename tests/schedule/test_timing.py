@@ -3,6 +3,8 @@ pauses, backchannels at pauses, fit-timing round trip, stats from audio against 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import yaml
@@ -165,3 +167,28 @@ def test_stats_reference_folder_prints_distributions(slow: str, garden: Dialogue
     assert r.exit_code == 0, r.output
     assert "against" in r.output and "pause" in r.output and "n=" in r.output
     assert SR > 0
+
+
+def test_fit_reads_a_moshi_folder_of_flac_at_another_rate(slow: str, tmp_path) -> None:
+    """The same conversations as 24 kHz FLAC under data_stereo/ (moshi-finetune's layout)."""
+    import soundfile as sf
+
+    from duplexsynth.audio import resample
+
+    stereo_dir = tmp_path / "moshi" / "data_stereo"
+    stereo_dir.mkdir(parents=True)
+    lines = []
+    for wav in sorted(Path(slow).glob("*.wav")):
+        audio, sr = sf.read(wav, dtype="float32", always_2d=True)
+        up = resample(audio, sr, 24000)
+        sf.write(stereo_dir / f"{wav.stem}.flac", up, 24000)
+        lines.append(f'{{"path": "data_stereo/{wav.stem}.flac", "duration": {len(up) / 24000}}}')
+    (tmp_path / "moshi" / "dataset.jsonl").write_text("\n".join(lines) + "\n")
+    a, b = fit_timing([slow]), fit_timing([str(tmp_path / "moshi")])
+    assert len(b.sources) == 1 and b.measured["dialogues"] == a.measured["dialogues"] == 4
+    for k in ("reply_gap_mode_s", "user_gap_mode_s", "pause_mode_s"):
+        assert abs(b.mix[k] / a.mix[k] - 1) < 0.1, (k, a.mix[k], b.mix[k])
+    with pytest.raises(ValueError, match="2 channels"):
+        mono = tmp_path / "mono.wav"
+        sf.write(mono, np.zeros(16000, dtype=np.float32), 16000)
+        fit_timing([str(mono)])
