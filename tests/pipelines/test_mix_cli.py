@@ -233,3 +233,17 @@ def test_stats_measures_audio_or_words(mixed_root: Path) -> None:
     assert audio["dialogues"] == words["dialogues"] == 3
     # the VAD's runs cover the words' spans up to the TTS's own slack
     assert abs(audio["per_minute"]["ipu_s"] / words["per_minute"]["ipu_s"] - 1) < 0.15
+
+
+def test_run_timing_file_reaches_the_mix_stage(aligned_root: Path, tmp_path: Path) -> None:
+    timing = tmp_path / "timing.yaml"
+    timing.write_text("version: 1\nmix:\n  user_gap_mode_s: 0.7\n  user_gap_max_s: 1.5\n")
+    out = tmp_path / "run"
+    r = _invoke(
+        "run", "--from", "mix", "--input", str(aligned_root), "--output", str(out),
+        "--timing", str(timing), "--set", "mix.user_gap_max_s=1.8", "--limit", "1",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    row = io.read_folder_rows(out / "dialogues")[0]
+    conf = Dialogue.from_row(row).params["mix"]["config"]
+    assert conf["user_gap_mode_s"] == 0.7 and conf["user_gap_max_s"] == 1.8  # --set wins
