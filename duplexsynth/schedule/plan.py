@@ -9,7 +9,9 @@ Timeline rules (all times are speech times, i.e. word starts/ends, not audio edg
 
 * the first user word starts after the lead silence (at least the turn audio's own lead-in);
 * user -> assistant: a *reply gap* (log-normal, or with ``reply_overlap_prob`` a small overlap
-  bounded by the user's last word); assistant -> user: a separately sampled *user gap*;
+  bounded by the user's last word); assistant -> user: a separately sampled *user gap*; gaps
+  hold between the audible end of one turn and the audible start of the next (word times
+  corrected by ``audible_end_s``/``audible_start_s``), so engines' tails do not shorten them;
 * with ``interruption_prob`` the user instead cuts in at a word boundary of the assistant; the
   assistant stops at the first word boundary after ``onset + reaction delay`` (fade-out before
   the cut); the user's turn may open with a stop command from the user's lexicon;
@@ -34,6 +36,8 @@ from duplexsynth.schedule.inputs import (
     Clip,
     LexiconEntry,
     PreparedDialogue,
+    audible_end_s,
+    audible_start_s,
     ends_with_punctuation,
 )
 from duplexsynth.schemas.records import ASSISTANT, CHANNEL_OF, USER
@@ -271,6 +275,18 @@ class _Planner:
             self.timing_rng, cfg.user_gap_mode_s, cfg.user_gap_sigma, cfg.user_gap_max_s
         )
 
+    def _audible_shift(self, prev: TurnPlan, i: int) -> float:
+        """What to add to a gap between aligned words so that it holds between the sounds:
+        the decay after ``prev``'s last word plus the onset before turn ``i``'s first word
+        (engines put different amounts of either inside or outside their word times)."""
+        tail = 0.0
+        if not prev.interrupted:
+            clip = self.clips[self._pos(prev.turn_index)]
+            k = prev.words_spoken - 1
+            tail = audible_end_s(clip, k, self.sr) - clip.words[k].end_s
+        nxt = self.clips[i]
+        return tail + nxt.words[0].start_s - audible_start_s(nxt, 0, self.sr)
+
     def _pos(self, turn_index: int) -> int:
         for p, t in enumerate(self.turns):
             if t.turn_index == turn_index:
@@ -409,7 +425,7 @@ class _Planner:
                 gap, transition = self._reply_gap(prev), TRANSITION_REPLY
             else:
                 gap, transition = self._user_gap(), TRANSITION_SAME
-            tp = self._place(i, prev.end_s + gap, transition, gap)
+            tp = self._place(i, prev.end_s + gap + self._audible_shift(prev, i), transition, gap)
             plans.append(tp)
             self._commit(tp)
         return plans, lead, trail
