@@ -109,3 +109,13 @@ def backchannel_placement(turns, runs: dict[int, list[tuple[float, float]]], wit
         after = any(0.0 <= t.start_s - b <= within_s for _, b in other)
         ok += (not inside) or after
     return ok, total
+
+
+def stereo_bytes(row: dict) -> bytes | None:
+    """The stereo audio of a duplexsynth row to measure: the clean mix (before augmentation's
+    noise and echo, which an energy VAD would take for speech) when kept, else ``audio``."""
+    for name in ("clean_audio", "audio"):
+        ref = row.get(name)
+        if ref and ref.get("bytes"):
+            return ref["bytes"]
+    return None

@@ -3,10 +3,10 @@
 Inputs are stereo recordings with one speaker per channel (channel 0 = the side that plays the
 assistant, channel 1 = the user, moshi-finetune's convention): WAV/FLAC files or folders of them
 (a moshi-finetune export is such a folder), or a duplexsynth output root (its final, augmented or
-mixed shards). Speech activity per channel comes from the energy VAD of ``activity.py``; runs
-shorter than ``BACKCHANNEL_MAX_S`` that start while the other speaker holds the floor (inside
-their run, or in their silence with the other resuming after) are backchannels, the rest are
-floor IPUs. From those:
+mixed shards; the clean mix before augmentation when the rows keep it). Speech activity per
+channel comes from the energy VAD of ``activity.py``; runs shorter than ``BACKCHANNEL_MAX_S``
+that start while the other speaker holds the floor (inside their run, or in their silence with
+the other resuming after) are backchannels, the rest are floor IPUs. From those:
 
 * **gaps/overlaps per direction**: the offset from one speaker's last floor IPU to the other's
   next (channel 1 -> 0 = ``reply_*``; channel 0 -> 1 = ``user_gap_*``, overlaps there =
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from duplexsynth.schedule.activity import run_rms, stereo_runs
+from duplexsynth.schedule.activity import run_rms, stereo_bytes, stereo_runs
 from duplexsynth.schedule.stats import TimingStats, combine, ipu_timing, summarize
 
 BACKCHANNEL_MAX_S = 1.0
@@ -102,13 +102,16 @@ def iter_recordings(inputs: Iterable[str], limit: int | None = None) -> Iterator
             from duplexsynth.audio import decode_audio
 
             for f in sorted(glob.glob(os.path.join(folder, "part-*.parquet"))):
-                for batch in pq.ParquetFile(f).iter_batches(batch_size=8, columns=["id", "audio"]):
+                pf = pq.ParquetFile(f)
+                cols = [c for c in ("id", "audio", "clean_audio") if c in pf.schema_arrow.names]
+                for batch in pf.iter_batches(batch_size=8, columns=cols):
                     for row in batch.to_pylist():
                         if limit is not None and n >= limit:
                             return
-                        if not row.get("audio") or not row["audio"].get("bytes"):
+                        data = stereo_bytes(row)
+                        if data is None:
                             continue
-                        audio, sr = decode_audio(row["audio"]["bytes"], always_2d=True)
+                        audio, sr = decode_audio(data, always_2d=True)
                         n += 1
                         yield measure(audio, sr, f"{f}:{row['id']}")
             continue

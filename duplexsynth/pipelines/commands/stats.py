@@ -41,8 +41,9 @@ def folder_timing(
     """Pooled :class:`TimingStats` of the rows in ``path`` (reads only the timing columns).
 
     ``measure="audio"`` takes each channel's speech activity from the stereo audio (energy VAD,
-    ``schedule/activity.py``) instead of the timeline words, so every silence an engine left
-    inside a turn counts as a listener hears it."""
+    ``schedule/activity.py``; the clean mix before augmentation when the rows keep it) instead
+    of the timeline words, so every silence an engine left inside a turn counts as a listener
+    hears it."""
     if measure == "audio":
         return _audio_timing(path, limit, min_silence_s)
     import pyarrow.parquet as pq
@@ -86,7 +87,7 @@ def _audio_timing(path: Path, limit: int | None, min_silence_s: float):
     import pyarrow.parquet as pq
 
     from duplexsynth.audio import decode_audio
-    from duplexsynth.schedule.activity import VadConfig, stereo_runs
+    from duplexsynth.schedule.activity import VadConfig, stereo_bytes, stereo_runs
     from duplexsynth.schedule.stats import TimingStats, ipu_timing
 
     total = TimingStats()
@@ -96,15 +97,16 @@ def _audio_timing(path: Path, limit: int | None, min_silence_s: float):
         pf = pq.ParquetFile(f)
         if "audio" not in pf.schema_arrow.names:
             raise ValueError(f"{f} has no audio column: use --measure words")
-        cols = [c for c in ("id", "audio", "events") if c in pf.schema_arrow.names]
+        cols = [c for c in ("id", "audio", "clean_audio", "events") if c in pf.schema_arrow.names]
         for batch in pf.iter_batches(batch_size=8, columns=cols):
             for row in batch.to_pylist():
                 if limit is not None and seen >= limit:
                     return total
                 seen += 1
-                if not row.get("audio") or not row["audio"].get("bytes"):
+                data = stereo_bytes(row)
+                if data is None:
                     continue
-                audio, sr = decode_audio(row["audio"]["bytes"], always_2d=True)
+                audio, sr = decode_audio(data, always_2d=True)
                 if audio.shape[1] != 2:
                     continue
                 runs = stereo_runs(audio, sr, vad)
