@@ -192,3 +192,27 @@ def test_fit_reads_a_moshi_folder_of_flac_at_another_rate(slow: str, tmp_path) -
         mono = tmp_path / "mono.wav"
         sf.write(mono, np.zeros(16000, dtype=np.float32), 16000)
         fit_timing([str(mono)])
+
+
+def test_stats_measures_the_clean_mix_of_augmented_rows(garden: Dialogue, tmp_path) -> None:
+    """Loud noise on the user channel would fool the VAD; the kept clean mix is measured."""
+    import json
+
+    from duplexsynth.audio import encode_flac
+    from duplexsynth.pipelines.io import write_stage_rows
+    from duplexsynth.schemas.records import AudioRef
+
+    mixed = [mix_dialogue(garden, MixConfig(), s) for s in range(2)]
+    noisy = []
+    for d in mixed:
+        x, sr = decode_audio(d.audio.bytes)
+        rng = np.random.default_rng(0)
+        x = x.copy()
+        x[:, 1] += 0.05 * rng.standard_normal(x.shape[0]).astype(np.float32)
+        noisy.append(d.replace(clean_audio=d.audio, audio=AudioRef(encode_flac(x, sr))))
+    write_stage_rows(tmp_path / "clean", "mix", [d.to_row() for d in mixed])
+    write_stage_rows(tmp_path / "aug", "augment", [d.to_row() for d in noisy])
+    runner = CliRunner()
+    clean = json.loads(runner.invoke(main, ["stats", str(tmp_path / "clean"), "--json"]).output)
+    aug = json.loads(runner.invoke(main, ["stats", str(tmp_path / "aug"), "--json"]).output)
+    assert aug["folder"].endswith("augmented") and aug["per_minute"] == clean["per_minute"]
