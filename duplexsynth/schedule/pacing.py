@@ -58,8 +58,9 @@ def target_silences(
 ) -> list[float]:
     """The silence (s) wanted after each word but the last.
 
-    The number of pauses is Poisson with mean ``pause_rate_per_min`` x the turn's speech
-    minutes; they go to distinct boundaries drawn with the sentence/clause/word weights.
+    The number of pauses is Poisson with mean ``pause_rate_per_min`` x the turn's speaking
+    minutes (its words plus the short silences kept between them, i.e. the turn as it sounds
+    without pauses); they go to distinct boundaries drawn with the sentence/clause/word weights.
     """
     weights_of = {
         "sentence": cfg.pause_sentence_weight,
@@ -72,7 +73,8 @@ def target_silences(
     ]
     if n <= 0:
         return out
-    speech_min = sum(max(0.0, w.end_s - w.start_s) for w in words) / 60.0  # not the silences
+    # speaking time as it will sound without pauses: words plus the short silences kept
+    speech_min = (sum(max(0.0, w.end_s - w.start_s) for w in words) + sum(out)) / 60.0
     count = int(rng.poisson(cfg.pause_rate_per_min * speech_min))
     weights = np.asarray([weights_of[boundary_kind(w.word)] for w in words[:-1]], dtype=np.float64)
     count = min(count, int(np.count_nonzero(weights)))

@@ -50,7 +50,7 @@ NATURAL: dict[str, Any] = {
     "backchannels": True,
     "user_backchannels": True,
     "assistant_backchannels": True,
-    "backchannel_rate_per_min": 12.0,
+    "backchannel_rate_per_min": 11.0,
     "backchannel_level_db_min": -8.4,  # 0.38 x the speaker's RMS
     "backchannel_level_db_max": -3.1,  # 0.70 x the speaker's RMS
     "backchannel_min_turn_s": 2.0,
@@ -63,7 +63,7 @@ NATURAL: dict[str, Any] = {
     "backchannel_overlap_max_s": 0.5,
     # pauses inside turns, independent of the TTS engine (schedule/pacing.py)
     "pause_pacing": True,
-    "pause_rate_per_min": 32.0,
+    "pause_rate_per_min": 30.0,
     "pause_sentence_weight": 10.0,
     "pause_clause_weight": 4.0,
     "pause_word_weight": 0.3,
