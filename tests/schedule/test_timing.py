@@ -216,3 +216,12 @@ def test_stats_measures_the_clean_mix_of_augmented_rows(garden: Dialogue, tmp_pa
     clean = json.loads(runner.invoke(main, ["stats", str(tmp_path / "clean"), "--json"]).output)
     aug = json.loads(runner.invoke(main, ["stats", str(tmp_path / "aug"), "--json"]).output)
     assert aug["folder"].endswith("augmented") and aug["per_minute"] == clean["per_minute"]
+
+
+def test_gaps_center_near_200_ms_from_the_audio(garden: Dialogue) -> None:
+    """Floor transfers and backchannel gaps measured from the audio: median about 200 ms,
+    and overlaps exist (early starts, backchannels, interruptions)."""
+    s = _audio_stats([mix_dialogue(garden, MixConfig(), seed) for seed in range(12)])
+    assert s["gap"]["count"] >= 40
+    assert 0.12 <= s["gap"]["median_s"] <= 0.32, s["gap"]
+    assert s["overlap"]["count"] >= 10 and s["per_minute"]["overlap_s"] > 1.0
