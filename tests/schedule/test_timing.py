@@ -225,3 +225,16 @@ def test_gaps_center_near_200_ms_from_the_audio(garden: Dialogue) -> None:
     assert s["gap"]["count"] >= 40
     assert 0.12 <= s["gap"]["median_s"] <= 0.32, s["gap"]
     assert s["overlap"]["count"] >= 10 and s["per_minute"]["overlap_s"] > 1.0
+
+
+def test_fit_reads_a_duplexsynth_output(garden: Dialogue, tmp_path) -> None:
+    """A mixed output root fits like recordings: natural's own timing comes back."""
+    from duplexsynth.pipelines.io import write_stage_rows
+
+    rows = [mix_dialogue(garden, MixConfig(), s).to_row() for s in range(6)]
+    write_stage_rows(tmp_path / "out", "mix", rows)
+    fit = fit_timing([str(tmp_path / "out")])
+    assert fit.measured["dialogues"] == 6
+    assert fit.mix["reply_overlap_prob"] > 0.2  # natural starts many replies early
+    assert fit.mix["backchannel_rate_per_min"] > 3
+    assert 0.1 <= fit.mix["reply_gap_mode_s"] <= 0.4
