@@ -313,9 +313,10 @@ def main() -> int:
     t0 = time.perf_counter()
     chat_ok = chat_section(args, natural) if args.chat_dialogues else None
     print("== generated short dialogues (1-4 exchanges), from the word timings, for speed")
+    t_gen = time.perf_counter()
     dialogues = [make_dialogue(i, args.seed) for i in range(args.dialogues)]
     print(
-        f"generated {len(dialogues)} dialogues in {time.perf_counter() - t0:.1f}s "
+        f"generated {len(dialogues)} dialogues in {time.perf_counter() - t_gen:.1f}s "
         "(synthetic speech-like bursts with known word times; no TTS)"
     )
 
