@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "mix",
     "augment",
     "stats",
+    "fit_timing",
     "export",
     "validate",
     "report",

@@ -304,8 +304,9 @@ def render_card(
     rejects: dict[str, dict[str, int]],
     summary: dict[str, Any] | None,
     plots: dict[str, str],
+    reference: dict[str, Any] | None = None,
 ) -> str:
-    """The Markdown of ``OUT/README.md``."""
+    """The Markdown of ``OUT/README.md`` (with a comparison section when ``reference`` is given)."""
     from duplexsynth.schedule import stats as timing
 
     hours = st.audio_s / 3600.0
@@ -466,9 +467,15 @@ def render_card(
                     f"~{realism['reference']['backchannels_per_minute']}",
                 ],
                 ["interruptions per minute", _fmt(cpm["interruption"]), "n/a"],
+                [
+                    "pause count / median",
+                    f"{realism['pause']['count']} / {_fmt(realism['pause']['median_s'], 3)} s",
+                    "n/a",
+                ],
             ],
         ),
         "",
+        *_reference_section(realism, reference),
         f"![gap and overlap histograms]({plots['timing']})",
         "",
         f"![per-minute figures against Fisher]({plots['realism']})",
@@ -503,8 +510,44 @@ def render_card(
     return "\n".join(out)
 
 
-def write_report(output_root: str | Path) -> dict[str, Any]:
+def _reference_section(realism: dict[str, Any], reference: dict[str, Any] | None) -> list[str]:
+    """The card's comparison with a fitted timing file or real recordings (empty without one)."""
+    if not reference:
+        return []
+    pm, rpm = realism["per_minute"], reference["per_minute"]
+    rows = []
+    for k in ("ipu_s", "pause_s", "gap_s", "overlap_s"):
+        ratio = pm[k] / rpm[k] if (pm.get(k) is not None and rpm.get(k)) else None
+        rows.append(
+            [k.replace("_s", "") + " s/min", _fmt(pm.get(k)), _fmt(rpm.get(k)), _fmt(ratio)]
+        )
+
+    def dist(d: dict[str, Any]) -> str:
+        if not d or not d.get("count"):
+            return "none"
+        return " / ".join(_fmt(d[k], 3) for k in ("mean_s", "median_s", "p10_s", "p90_s"))
+
+    dist_rows = [
+        [name, dist(realism.get(name) or {}), dist(reference.get(name) or {})]
+        for name in ("gap", "pause", "overlap")
+    ]
+    return [
+        f"### Against the reference `{reference.get('source', 'reference')}`",
+        "",
+        _table(["", "this dataset", "reference", "ratio"], rows),
+        "",
+        _table(
+            ["distribution (mean / median / p10 / p90 s)", "this dataset", "reference"], dist_rows
+        ),
+        "",
+    ]
+
+
+def write_report(output_root: str | Path, reference: str | None = None) -> dict[str, Any]:
     """Write ``OUT/README.md``, ``OUT/report/*.png`` and ``OUT/report/stats.json``.
+
+    ``reference`` (a ``fit-timing`` file or real stereo recordings) adds a comparison of the
+    per-minute figures and the gap/pause/overlap distributions.
 
     Returns ``{"card": path, "plots": {name: path}, "stats": path}``.
     """
@@ -516,6 +559,11 @@ def write_report(output_root: str | Path) -> dict[str, Any]:
     if not st.dialogues:
         raise ValueError(f"{root} has final shards but no dialogues in them: nothing to report")
     realism = timing.summarize(st.timing)
+    ref = None
+    if reference:
+        from duplexsynth.schedule.fit import reference_summary
+
+        ref = {**reference_summary(reference), "source": reference}
     rejects = read_rejects(root)
     summary = read_summary(root)
     rdir = root / REPORT_DIR
@@ -529,7 +577,7 @@ def write_report(output_root: str | Path) -> dict[str, Any]:
     }
     rel = {k: f"{REPORT_DIR}/{p.name}" for k, p in paths.items()}
     card = root / "README.md"
-    write_text_atomic(card, render_card(st, realism, rejects, summary, rel))
+    write_text_atomic(card, render_card(st, realism, rejects, summary, rel, ref))
     stats_path = rdir / "stats.json"
     payload = {
         "dialogues": st.dialogues,
@@ -545,6 +593,7 @@ def write_report(output_root: str | Path) -> dict[str, Any]:
         "noise_kinds": dict(st.noise_kinds),
         "rejects": rejects,
         "realism": realism,
+        "reference": ref,
     }
     write_text_atomic(stats_path, json.dumps(payload, indent=2) + "\n")
     return {

@@ -31,8 +31,18 @@ DEFAULT_STOP_COMMAND_TEXTS: tuple[str, ...] = (
     "停一下",
 )
 
-_PROBS = ("reply_overlap_prob", "interruption_prob", "stop_command_prob")
-_BOOLS = ("stop_commands", "backchannels", "user_backchannels", "assistant_backchannels")
+_PROBS = (
+    "reply_overlap_prob",
+    "interruption_prob",
+    "stop_command_prob",
+)
+_BOOLS = (
+    "stop_commands",
+    "backchannels",
+    "user_backchannels",
+    "assistant_backchannels",
+    "pause_pacing",
+)
 _INTS = ("interruption_min_words",)
 _RANGES = (
     ("lead_silence_s_min", "lead_silence_s_max"),
@@ -42,6 +52,7 @@ _RANGES = (
     ("stop_command_gap_s_min", "stop_command_gap_s_max"),
     ("backchannel_level_db_min", "backchannel_level_db_max"),
     ("backchannel_onset_s_min", "backchannel_onset_s_max"),
+    ("pause_min_s", "pause_max_s"),
 )
 #: knobs that may be negative (everything else numeric must be >= 0)
 _SIGNED = (
@@ -132,6 +143,26 @@ class MixConfig:
     #: backchannel speech starts this long after the chosen word boundary (uniform)
     backchannel_onset_s_min: float | None = None
     backchannel_onset_s_max: float | None = None
+    #: a backchannel may run at most this far into the speaker's next word (else not placed)
+    backchannel_overlap_max_s: float | None = None
+    #: set the silences between the words of each turn from the pause model below instead of
+    #: keeping the engine's (so one preset gives the same pauses with every TTS engine)
+    pause_pacing: bool | None = None
+    #: pauses per minute of a turn's speech (Poisson count per turn, placed at word boundaries)
+    pause_rate_per_min: float | None = None
+    #: relative weight of a boundary after a sentence end / a clause mark (, ; :) / other words
+    pause_sentence_weight: float | None = None
+    pause_clause_weight: float | None = None
+    pause_word_weight: float | None = None
+    #: a drawn pause: log-normal with this mode (s) and shape, clamped to [min, max]
+    pause_mode_s: float | None = None
+    pause_sigma: float | None = None
+    pause_min_s: float | None = None
+    pause_max_s: float | None = None
+    #: silences without a drawn pause keep the engine's length up to this (below the IPU bridge)
+    pause_short_s: float | None = None
+    #: per-dialogue log-normal spread of the gap, pause, overlap and backchannel knobs (0 = none)
+    dialogue_variation_sigma: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.preset, str):
@@ -173,7 +204,7 @@ class MixConfig:
                 raise ValueError(f"mix.{f.name} must be >= 0, got {value!r}")
             if f.name in _PROBS and value > 1:
                 raise ValueError(f"mix.{f.name} is a probability in [0, 1], got {value!r}")
-        for name in ("frame_rate_hz", "reply_gap_mode_s", "user_gap_mode_s"):
+        for name in ("frame_rate_hz", "reply_gap_mode_s", "user_gap_mode_s", "pause_mode_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"mix.{name} must be > 0, got {getattr(self, name)!r}")
         if not 0 < self.overlap_last_word_frac <= 1:

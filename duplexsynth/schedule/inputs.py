@@ -193,5 +193,47 @@ def prepare(d: Dialogue, sample_rate: int, stop_command_texts: tuple[str, ...]) 
     return PreparedDialogue(d, sample_rate, tuple(clips), tuple(lexicon))
 
 
+#: sound quieter than this (dB under the clip's speech RMS) is silence for ``audible_end_s``
+AUDIBLE_DB = 35.0
+
+
+def audible_end_s(clip: Clip, k: int, sample_rate: int) -> float:
+    """When word ``k``'s sound really stops (s from the clip start): the first 10 ms frame
+    after its aligned end, and before the next word, whose RMS is ``AUDIBLE_DB`` under the
+    clip's speech RMS. Engines' word ends differ in how much decay they include."""
+    w = clip.words[k]
+    a = int(round(w.end_s * sample_rate))
+    nxt = clip.words[k + 1].start_s if k + 1 < len(clip.words) else clip.num_samples / sample_rate
+    b = min(clip.num_samples, int(round(nxt * sample_rate)))
+    hop = max(1, sample_rate // 100)
+    n = (b - a) // hop
+    if n <= 0 or clip.speech_rms <= 0:
+        return w.end_s
+    seg = clip.audio[a : a + n * hop].astype(np.float64).reshape(n, hop)
+    rms = np.sqrt(np.mean(seg * seg, axis=1))
+    quiet = np.flatnonzero(rms < clip.speech_rms * 10 ** (-AUDIBLE_DB / 20))
+    first = int(quiet[0]) if quiet.size else n
+    return (a + first * hop) / sample_rate
+
+
+def audible_start_s(clip: Clip, k: int, sample_rate: int) -> float:
+    """When word ``k``'s sound really starts: the end of the last quiet 10 ms frame (see
+    :func:`audible_end_s`) between the previous word's end (or the clip start) and its aligned
+    start."""
+    w = clip.words[k]
+    b = int(round(w.start_s * sample_rate))
+    prev = clip.words[k - 1].end_s if k > 0 else 0.0
+    a = max(0, int(round(prev * sample_rate)))
+    hop = max(1, sample_rate // 100)
+    n = (b - a) // hop
+    if n <= 0 or clip.speech_rms <= 0:
+        return w.start_s
+    seg = clip.audio[b - n * hop : b].astype(np.float64).reshape(n, hop)
+    rms = np.sqrt(np.mean(seg * seg, axis=1))
+    quiet = np.flatnonzero(rms < clip.speech_rms * 10 ** (-AUDIBLE_DB / 20))
+    last = int(quiet[-1]) if quiet.size else -1
+    return (b - (n - last - 1) * hop) / sample_rate
+
+
 def other(speaker: str) -> str:
     return ASSISTANT if speaker == USER else USER

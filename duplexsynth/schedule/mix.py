@@ -9,11 +9,14 @@ gives the mix stage (top-level stereo ``audio``, ``sample_rate``, ``duration_s``
 
 from __future__ import annotations
 
+import dataclasses
+
 from duplexsynth.audio import encode_flac
 from duplexsynth.lang import join_tokens, word_tokens
 from duplexsynth.schedule.config import MixConfig
 from duplexsynth.schedule.inputs import PreparedDialogue, check_dialogue, mix_sample_rate, prepare
 from duplexsynth.schedule.labels import build_events, frame_labels
+from duplexsynth.schedule.pacing import dialogue_variation, pace_clip, target_silences
 from duplexsynth.schedule.plan import PLAN_VERSION, MixPlan, TurnPlan, plan_mix
 from duplexsynth.schedule.render import render
 from duplexsynth.schemas.reasons import Reason
@@ -61,8 +64,34 @@ def _said_text(turn: Turn, spoken: tuple[Word, ...]) -> str:
     return join_tokens(w.word for w in spoken)
 
 
-def assemble(prep: PreparedDialogue, plan: MixPlan, config: MixConfig, seed: int) -> Dialogue:
-    """Render ``plan`` and build the mixed :class:`Dialogue`."""
+def pace_dialogue(
+    prep: PreparedDialogue, config: MixConfig, rng
+) -> tuple[PreparedDialogue, list[list[tuple[int, float, float]]]]:
+    """Every turn clip with its word silences set from the pause model (``pacing.py``);
+    unchanged when ``config.pause_pacing`` is off. Also returns each turn's edits."""
+    if not config.pause_pacing:
+        return prep, [[] for _ in prep.clips]
+    clips, edits = [], []
+    for clip in prep.clips:
+        paced, changed = pace_clip(clip, prep.sample_rate, target_silences(clip.words, config, rng))
+        clips.append(paced)
+        edits.append(changed)
+    return dataclasses.replace(prep, clips=tuple(clips)), edits
+
+
+def assemble(
+    prep: PreparedDialogue,
+    plan: MixPlan,
+    config: MixConfig,
+    seed: int,
+    pacing: list[list[tuple[int, float, float]]] | None = None,
+    variation: dict | None = None,
+) -> Dialogue:
+    """Render ``plan`` and build the mixed :class:`Dialogue`.
+
+    ``pacing`` (each turn's changed silences) and ``variation`` (the per-dialogue factors) are
+    recorded in ``params["mix"]``; a paced turn carries its paced audio, so its words match it.
+    """
     d, sr = prep.dialogue, prep.sample_rate
     stereo = render(prep, plan)
     lexicon = {e.index: e for e in prep.lexicon}
@@ -90,8 +119,17 @@ def assemble(prep: PreparedDialogue, plan: MixPlan, config: MixConfig, seed: int
             text = join_tokens([o.text, text]).strip()
         for word, a, b in spans:
             timeline.append(TimelineWord(word, a, b, ch, turn.speaker, turn.turn_index, KIND_TURN))
+        paced = {}
+        if pacing and pacing[pos]:
+            clip = prep.clips[pos]
+            paced = {
+                "audio": AudioRef(encode_flac(clip.audio, sr)),
+                "sample_rate": sr,
+                "duration_s": _r(clip.num_samples / sr),
+            }
         turns.append(
             turn.replace(
+                **paced,
                 words=spoken,
                 start_s=_r(tp.start_s),
                 end_s=_r(tp.end_s),
@@ -150,6 +188,12 @@ def assemble(prep: PreparedDialogue, plan: MixPlan, config: MixConfig, seed: int
         "seed": int(seed),
         "rng_stream": RNG_STREAM,
         "config": config.to_dict(),
+        "variation": {k: _r(v) for k, v in (variation or {}).items()},
+        "pacing": [
+            {"turn_index": t.turn_index, "word": k, "before_s": _r(a), "after_s": _r(b)}
+            for t, changed in zip(d.turns, pacing or ())
+            for k, a, b in changed
+        ],
         **plan.to_params(),
     }
     return d.with_params(STAGE, params).replace(
@@ -185,8 +229,11 @@ def mix_dialogue(
         prep = prepare(dialogue, sr, config.stop_command_texts)
     except (ValueError, RuntimeError) as exc:  # undecodable or multichannel clip audio
         return _reject(dialogue, f"{dialogue.id}: {exc}")
-    plan = plan_mix(prep, config, dialogue_rng(seed, dialogue.id, RNG_STREAM))
-    return assemble(prep, plan, config, seed)
+    plan_rng, pace_rng, var_rng = dialogue_rng(seed, dialogue.id, RNG_STREAM).spawn(3)
+    dialogue_config, variation = dialogue_variation(config, var_rng)
+    prep, pacing = pace_dialogue(prep, dialogue_config, pace_rng)
+    plan = plan_mix(prep, dialogue_config, plan_rng)
+    return assemble(prep, plan, config, seed, pacing, variation)
 
 
 class MixProcessor:

@@ -9,12 +9,15 @@ Timeline rules (all times are speech times, i.e. word starts/ends, not audio edg
 
 * the first user word starts after the lead silence (at least the turn audio's own lead-in);
 * user -> assistant: a *reply gap* (log-normal, or with ``reply_overlap_prob`` a small overlap
-  bounded by the user's last word); assistant -> user: a separately sampled *user gap*;
+  bounded by the user's last word); assistant -> user: a separately sampled *user gap*; gaps
+  hold between the audible end of one turn and the audible start of the next (word times
+  corrected by ``audible_end_s``/``audible_start_s``), so engines' tails do not shorten them;
 * with ``interruption_prob`` the user instead cuts in at a word boundary of the assistant; the
   assistant stops at the first word boundary after ``onset + reaction delay`` (fade-out before
   the cut); the user's turn may open with a stop command from the user's lexicon;
 * backchannels are placed afterwards, in the listener's free channel time, at word boundaries of
-  the other speaker's long turns, preferring boundaries near pauses;
+  the other speaker's long turns, preferring boundaries near pauses; each listener's count is
+  Poisson over the whole dialogue (rate x the other's speech minutes);
 * clips never overlap on one channel: a clip that would is pushed later (recorded as
   ``pushed_s``), so every channel holds each clip sample-exactly.
 """
@@ -33,8 +36,9 @@ from duplexsynth.schedule.inputs import (
     Clip,
     LexiconEntry,
     PreparedDialogue,
+    audible_end_s,
+    audible_start_s,
     ends_with_punctuation,
-    other,
 )
 from duplexsynth.schemas.records import ASSISTANT, CHANNEL_OF, USER
 
@@ -271,6 +275,18 @@ class _Planner:
             self.timing_rng, cfg.user_gap_mode_s, cfg.user_gap_sigma, cfg.user_gap_max_s
         )
 
+    def _audible_shift(self, prev: TurnPlan, i: int) -> float:
+        """What to add to a gap between aligned words so that it holds between the sounds:
+        the decay after ``prev``'s last word plus the onset before turn ``i``'s first word
+        (engines put different amounts of either inside or outside their word times)."""
+        tail = 0.0
+        if not prev.interrupted:
+            clip = self.clips[self._pos(prev.turn_index)]
+            k = prev.words_spoken - 1
+            tail = audible_end_s(clip, k, self.sr) - clip.words[k].end_s
+        nxt = self.clips[i]
+        return tail + nxt.words[0].start_s - audible_start_s(nxt, 0, self.sr)
+
     def _pos(self, turn_index: int) -> int:
         for p, t in enumerate(self.turns):
             if t.turn_index == turn_index:
@@ -409,7 +425,7 @@ class _Planner:
                 gap, transition = self._reply_gap(prev), TRANSITION_REPLY
             else:
                 gap, transition = self._user_gap(), TRANSITION_SAME
-            tp = self._place(i, prev.end_s + gap, transition, gap)
+            tp = self._place(i, prev.end_s + gap + self._audible_shift(prev, i), transition, gap)
             plans.append(tp)
             self._commit(tp)
         return plans, lead, trail
@@ -430,54 +446,71 @@ class _Planner:
             return False
         return cfg.user_backchannels if listener == USER else cfg.assistant_backchannels
 
+    def _candidates(self, tp: TurnPlan) -> tuple[list[tuple], list[float], float]:
+        """Word boundaries of ``tp`` a listener may backchannel after, their weights, and the
+        turn's speech span (0 when the turn is too short for backchannels)."""
+        cfg = self.cfg
+        clip = self.clips[self._pos(tp.turn_index)]
+        words = clip.words[: tp.words_spoken]
+        base = self._t(tp.offset_samples)
+        first_s = base + words[0].start_s
+        span = tp.end_s - first_s
+        if span < cfg.backchannel_min_turn_s:
+            return [], [], 0.0
+        cands, weights = [], []
+        for k in range(len(words) - 1):
+            b = base + words[k].end_s
+            if b < first_s + cfg.backchannel_edge_s or b > tp.end_s - cfg.backchannel_edge_s:
+                continue
+            silence = words[k + 1].start_s - words[k].end_s
+            # with paced pauses the silence itself says where the pauses are
+            near = silence >= cfg.backchannel_pause_s or (
+                not cfg.pause_pacing and ends_with_punctuation(words[k].word)
+            )
+            w = 1.0 if near else cfg.backchannel_off_pause_weight
+            if w > 0:
+                cands.append((tp, clip, k, b))
+                weights.append(w)
+        return cands, weights, span
+
     def place_backchannels(self, plans: list[TurnPlan]) -> list[BackchannelPlan]:
+        """Per listener: a Poisson count for the whole dialogue (rate x the other speaker's
+        speech minutes), spread over the candidate boundaries of all the other's turns, so the
+        rate is met whenever the turns leave enough pauses."""
         cfg, rng = self.cfg, self.bc_rng
         placed: list[BackchannelPlan] = []
-        for tp in plans:
-            listener = other(tp.speaker)
+        for listener in (USER, ASSISTANT):
             if not self._enabled(listener):
                 continue
             entries = self._listener_entries(listener)
             if not entries:
-                note = f"no {listener} backchannel lexicon: {listener} backchannels skipped"
-                if note not in self.notes:
-                    self.notes.append(note)
+                self.notes.append(
+                    f"no {listener} backchannel lexicon: {listener} backchannels skipped"
+                )
                 continue
-            clip = self.clips[self._pos(tp.turn_index)]
-            words = clip.words[: tp.words_spoken]
-            base = self._t(tp.offset_samples)
-            first_s = base + words[0].start_s
-            span = tp.end_s - first_s
-            if span < cfg.backchannel_min_turn_s:
-                continue
-            count = int(rng.poisson(cfg.backchannel_rate_per_min * span / 60.0))
-            if count == 0:
-                continue
-            cands, weights = [], []
-            for k in range(len(words) - 1):
-                b = base + words[k].end_s
-                if b < first_s + cfg.backchannel_edge_s or b > tp.end_s - cfg.backchannel_edge_s:
+            cands: list[tuple] = []
+            weights: list[float] = []
+            span = 0.0
+            for tp in plans:
+                if tp.speaker == listener:
                     continue
-                silence = words[k + 1].start_s - words[k].end_s
-                near = silence >= cfg.backchannel_pause_s or ends_with_punctuation(words[k].word)
-                w = 1.0 if near else cfg.backchannel_off_pause_weight
-                if w > 0:
-                    cands.append(k)
-                    weights.append(w)
+                c, w, s = self._candidates(tp)
+                cands += c
+                weights += w
+                span += s
+            count = int(rng.poisson(cfg.backchannel_rate_per_min * span / 60.0))
             made = 0
             while made < count and cands:
                 p = np.asarray(weights) / float(sum(weights))
                 pick = int(rng.choice(len(cands), p=p))
-                k = cands.pop(pick)
+                tp, clip, k, boundary_s = cands.pop(pick)
                 weights.pop(pick)
                 e = entries[int(rng.integers(len(entries)))]
                 delay = float(rng.uniform(cfg.backchannel_onset_s_min, cfg.backchannel_onset_s_max))
                 level_db = float(
                     rng.uniform(cfg.backchannel_level_db_min, cfg.backchannel_level_db_max)
                 )
-                bp = self._try_backchannel(
-                    tp, clip, k, base + words[k].end_s, e, delay, level_db, placed
-                )
+                bp = self._try_backchannel(tp, clip, k, boundary_s, e, delay, level_db, placed)
                 if bp is not None:
                     placed.append(bp)
                     self.busy[bp.channel].append(
@@ -509,6 +542,11 @@ class _Planner:
             return None
         base = self._t(off)
         start_s = base + e.clip.words[0].start_s
+        if k + 1 < tp.words_spoken:
+            # the speaker resumes here: the backchannel may run into it only this far
+            resume_s = self._t(tp.offset_samples) + speaker_clip.words[k + 1].start_s
+            if base + e.clip.words[-1].end_s > resume_s + cfg.backchannel_overlap_max_s:
+                return None
         for other_bc in placed:
             if (
                 other_bc.channel == ch

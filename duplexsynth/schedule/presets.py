@@ -26,16 +26,17 @@ NATURAL: dict[str, Any] = {
     "reply_gap_sigma": 0.55,
     "reply_gap_max_s": 1.2,
     # ... or, with this probability, a small overlap (the assistant starts early)
-    "reply_overlap_prob": 0.35,
+    # (tuned on bench/chat_corpus.py dialogues, measured from the audio: see docs/timing.md)
+    "reply_overlap_prob": 0.5,
     "reply_overlap_s_min": 0.05,
-    "reply_overlap_s_max": 0.45,
-    "overlap_last_word_frac": 0.9,
+    "reply_overlap_s_max": 0.6,
+    "overlap_last_word_frac": 0.95,
     # assistant -> user: the pause before the next user turn, sampled separately
-    "user_gap_mode_s": 0.45,
+    "user_gap_mode_s": 0.2,
     "user_gap_sigma": 0.65,
     "user_gap_max_s": 2.0,
     # interruptions of the assistant by the user
-    "interruption_prob": 0.15,
+    "interruption_prob": 0.25,
     "interruption_min_words": 3,
     "interruption_min_s": 1.0,
     "reaction_delay_s_min": 0.15,
@@ -49,16 +50,30 @@ NATURAL: dict[str, Any] = {
     "backchannels": True,
     "user_backchannels": True,
     "assistant_backchannels": True,
-    "backchannel_rate_per_min": 14.0,
+    "backchannel_rate_per_min": 11.0,
     "backchannel_level_db_min": -8.4,  # 0.38 x the speaker's RMS
     "backchannel_level_db_max": -3.1,  # 0.70 x the speaker's RMS
     "backchannel_min_turn_s": 2.0,
     "backchannel_min_spacing_s": 2.0,
     "backchannel_edge_s": 0.5,
-    "backchannel_pause_s": 0.15,
-    "backchannel_off_pause_weight": 0.15,
-    "backchannel_onset_s_min": -0.05,
-    "backchannel_onset_s_max": 0.25,
+    "backchannel_pause_s": 0.2,
+    "backchannel_off_pause_weight": 0.0,
+    "backchannel_onset_s_min": 0.15,
+    "backchannel_onset_s_max": 0.35,
+    "backchannel_overlap_max_s": 0.5,
+    # pauses inside turns, independent of the TTS engine (schedule/pacing.py)
+    "pause_pacing": True,
+    "pause_rate_per_min": 30.0,
+    "pause_sentence_weight": 10.0,
+    "pause_clause_weight": 4.0,
+    "pause_word_weight": 0.3,
+    "pause_mode_s": 0.35,
+    "pause_sigma": 0.5,
+    "pause_min_s": 0.25,
+    "pause_max_s": 1.5,
+    "pause_short_s": 0.12,
+    # per-dialogue spread of gaps, pauses, overlaps and backchannel rate (log-normal sigma)
+    "dialogue_variation_sigma": 0.2,
 }
 
 _OMNIFLATTEN: dict[str, Any] = {
@@ -80,13 +95,15 @@ _OMNIFLATTEN: dict[str, Any] = {
     "fade_ms": 10.0,
     "stop_commands": False,
     "backchannels": False,
+    "pause_pacing": False,
+    "dialogue_variation_sigma": 0.0,
 }
 
 _LIVELY: dict[str, Any] = {
     **NATURAL,
     "reply_gap_mode_s": 0.15,
-    "reply_overlap_prob": 0.5,
-    "user_gap_mode_s": 0.3,
+    "reply_overlap_prob": 0.65,
+    "user_gap_mode_s": 0.15,
     "interruption_prob": 0.4,
     "interruption_min_words": 2,
     "interruption_min_s": 0.6,

@@ -123,6 +123,16 @@ def dialogue_timing(
     interruption counts.
     """
     ipus = {ch: channel_ipus(words, ch, min_silence_s) for ch in (0, 1)}
+    return ipu_timing(ipus, duration_s, events)
+
+
+def ipu_timing(
+    ipus: dict[int, list[tuple[float, float]]],
+    duration_s: float,
+    events: Sequence | None = None,
+) -> TimingStats:
+    """IPUs, pauses, gaps and overlaps of one dialogue from each channel's sorted IPUs
+    (from word timings, :func:`channel_ipus`, or from the audio, ``activity.stereo_runs``)."""
     ordered = sorted((a, b, ch) for ch in (0, 1) for a, b in ipus[ch])
     pauses: list[float] = []
     gaps: list[float] = []
@@ -300,3 +310,29 @@ def format_summary(summary: dict) -> str:
 
 def _fmt(v: float | None, digits: int = 2) -> str:
     return "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def format_comparison(summary: dict, reference: dict, name: str = "reference") -> str:
+    """Per-minute figures and gap/pause/overlap distributions beside another ``summarize``."""
+    pm, rpm = summary["per_minute"], reference["per_minute"]
+    lines = [
+        f"against {name}:",
+        f"{'per minute of audio':<22}{'this data':>11}{'reference':>11}{'ratio':>8}",
+    ]
+    for key in ("ipu_s", "pause_s", "gap_s", "overlap_s"):
+        v, r = pm.get(key), rpm.get(key)
+        ratio = v / r if (v is not None and r) else None
+        lines.append(f"{key:<22}{_fmt(v):>11}{_fmt(r):>11}{_fmt(ratio, 2):>8}")
+    lines.append(f"{'distribution (s)':<22}{'this: mean/median/p10/p90':>30}{'reference':>30}")
+    for name_ in ("gap", "pause", "overlap"):
+        cells = []
+        for d in (summary.get(name_) or {}, reference.get(name_) or {}):
+            if not d.get("count"):
+                cells.append("none")
+                continue
+            cells.append(
+                "/".join(_fmt(d[k], 3) for k in ("mean_s", "median_s", "p10_s", "p90_s"))
+                + f" n={d['count']}"
+            )
+        lines.append(f"{name_:<22}{cells[0]:>30}{cells[1]:>30}")
+    return "\n".join(lines)

@@ -198,3 +198,52 @@ def test_mix_transform_with_assert_that(say) -> None:
             lambda r: len(r) == 0 or (_ for _ in ()).throw(AssertionError(r)),
             label="rejects",
         )
+
+
+def test_mix_timing_file_under_config_and_flags(aligned_root: Path, tmp_path: Path) -> None:
+    """--timing gives the mix knobs' defaults; the config file and the flags still win."""
+    timing = tmp_path / "timing.yaml"
+    timing.write_text(
+        "version: 1\nmix:\n  preset: natural\n  reply_gap_mode_s: 0.9\n  reply_gap_max_s: 2.0\n"
+        "  pause_rate_per_min: 5.0\n  interruption_prob: 0.0\n"
+    )
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text("mix:\n  pause_rate_per_min: 7.0\n")
+    out = tmp_path / "o"
+    r = _invoke(
+        "mix", "-i", str(aligned_root), "-o", str(out), "--timing", str(timing),
+        "--config", str(cfg), "--interruption-prob", "0.5", "--limit", "1",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    conf = Dialogue.from_row(io.read_folder_rows(out / "mixed")[0]).params["mix"]["config"]
+    assert conf["reply_gap_mode_s"] == 0.9  # from the timing file
+    assert conf["pause_rate_per_min"] == 7.0  # the config file over the timing file
+    assert conf["interruption_prob"] == 0.5  # the flag over both
+    bad = CliRunner().invoke(
+        main, ["mix", "-i", str(aligned_root), "-o", str(out), "--timing", str(tmp_path / "no")]
+    )
+    assert bad.exit_code == 2 and "does not exist" in bad.output
+
+
+def test_stats_measures_audio_or_words(mixed_root: Path) -> None:
+    """Both measures see the same dialogues; the audio one is the default."""
+    audio = json.loads(_invoke("stats", str(mixed_root), "--json").output)
+    words = json.loads(_invoke("stats", str(mixed_root), "--json", "--measure", "words").output)
+    assert audio["measure"] == "audio" and words["measure"] == "words"
+    assert audio["dialogues"] == words["dialogues"] == 3
+    # the VAD's runs cover the words' spans up to the TTS's own slack
+    assert abs(audio["per_minute"]["ipu_s"] / words["per_minute"]["ipu_s"] - 1) < 0.15
+
+
+def test_run_timing_file_reaches_the_mix_stage(aligned_root: Path, tmp_path: Path) -> None:
+    timing = tmp_path / "timing.yaml"
+    timing.write_text("version: 1\nmix:\n  user_gap_mode_s: 0.7\n  user_gap_max_s: 1.5\n")
+    out = tmp_path / "run"
+    r = _invoke(
+        "run", "--from", "mix", "--input", str(aligned_root), "--output", str(out),
+        "--timing", str(timing), "--set", "mix.user_gap_max_s=1.8", "--limit", "1",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    row = io.read_folder_rows(out / "dialogues")[0]
+    conf = Dialogue.from_row(row).params["mix"]["config"]
+    assert conf["user_gap_mode_s"] == 0.7 and conf["user_gap_max_s"] == 1.8  # --set wins

@@ -91,3 +91,20 @@ def test_report_is_deterministic(out_root: Path) -> None:
     assert CliRunner().invoke(main, ["report", str(out_root)]).exit_code == 0
     assert {p.name: p.read_bytes() for p in (out_root / "report").glob("*")} == before
     assert (out_root / "README.md").read_bytes() == card
+
+
+def test_report_against_real_recordings(out_root: Path, tmp_path: Path) -> None:
+    """--reference measures real stereo recordings and puts their distributions beside ours."""
+    from bench.slow_recordings import write_recordings
+
+    write_recordings(tmp_path / "rec", conversations=2, seed=5)
+    res = CliRunner().invoke(main, ["report", str(out_root), "--reference", str(tmp_path / "rec")])
+    assert res.exit_code == 0, res.output
+    card = (out_root / "README.md").read_text()
+    assert "### Against the reference" in card
+    pause_row = [line for line in card.splitlines() if line.startswith("| pause |")][-1]
+    assert pause_row.count(" / ") == 6  # mean/median/p10/p90 for this dataset and the reference
+    ref = json.loads((out_root / "report" / "stats.json").read_text())["reference"]
+    # the recordings pause and wait much longer than the dataset's own gaps (~0.3-0.6 s)
+    assert ref["gap"]["median_s"] > 0.5 and ref["pause"]["median_s"] > 0.6
+    assert CliRunner().invoke(main, ["report", str(out_root)]).exit_code == 0

@@ -59,12 +59,13 @@ def test_output_contract_fields(mixes) -> None:
 
 
 def test_sample_exact_placement(tea: Dialogue, mixes) -> None:
-    """Each uncut turn's audio is on its channel sample for sample at the planned offset."""
+    """Each uncut turn's audio (as the mixed turn carries it: paced, when its pauses were set)
+    is on its channel sample for sample at the planned offset."""
     for d in mixes.values():
         stereo = decoded_mix(d)
         plan = {p["turn_index"]: p for p in d.params["mix"]["turns"]}
-        for src, t in zip(tea.turns, _main_turns(d)):
-            audio, _ = decode_audio(src.audio.bytes)
+        for t in _main_turns(d):
+            audio, _ = decode_audio(t.audio.bytes)
             # the offset follows from the public fields: first word on the timeline - in the clip
             first_word = t.words[0].start_s
             offset = plan[t.turn_index]["offset_samples"]
@@ -83,9 +84,9 @@ def test_sample_exact_placement(tea: Dialogue, mixes) -> None:
 
 def test_every_word_lies_in_speech_on_its_channel(tea: Dialogue, mixes) -> None:
     """Energy check: every timeline word sits on speech of its own channel (+-40 ms for the
-    TTS's own alignment slack), and carries the energy its source clip has at that word."""
-    clips = {t.turn_index: decode_audio(t.audio.bytes)[0] for t in tea.turns}
+    TTS's own alignment slack), and carries the energy its turn's clip (as paced) has there."""
     for d in mixes.values():
+        clips = {t.turn_index: decode_audio(t.audio.bytes)[0] for t in _main_turns(d)}
         stereo = decoded_mix(d)
         level = {ch: seg_rms(stereo[:, ch], 0, d.duration_s, SR) for ch in (0, 1)}
         by_index = {t.turn_index: t for t in d.turns}

@@ -108,6 +108,14 @@ def _by_preset(knob: str) -> str:
     show_default=True,
     help="Frame rate of the frame-level activity/state labels (12.5 Hz = Mimi's).",
 )
+@click.option(
+    "--timing",
+    "timing_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Timing fitted by `duplexsynth fit-timing` (its `mix` knobs; the config file and the "
+    "flags above override single knobs).",
+)
 @config_option("mix")
 def command(
     input_root: str,
@@ -116,6 +124,7 @@ def command(
     limit: int | None,
     beam_args: tuple[str, ...],
     config_path: str | None,
+    timing_path: str | None,
     **_options,
 ) -> None:
     """Schedule turn-taking and mix each aligned dialogue into a stereo timeline.
@@ -128,6 +137,7 @@ def command(
     give byte-identical shards. Dialogues that break the input contract go to
     OUT/rejects/mix/ as bad_input. Check the realism with `duplexsynth stats OUT`.
     """
+    from duplexsynth.pipelines.commands.common import passed_options, read_config_file
     from duplexsynth.pipelines.stage import run_transform_stage
     from duplexsynth.pipelines.transforms.mix import MixTransform
     from duplexsynth.schedule.config import MixConfig
@@ -135,7 +145,16 @@ def command(
     ctx = click.get_current_context()
 
     def _run():
-        config = load_stage_config(MixConfig, "mix", config_path, ctx, OPTION_TO_FIELD)
+        if timing_path is None:
+            config = load_stage_config(MixConfig, "mix", config_path, ctx, OPTION_TO_FIELD)
+        else:
+            from duplexsynth.schedule.fit import load_timing
+
+            values = dict(load_timing(timing_path)["mix"])
+            values.update(read_config_file(config_path).get("mix") or {})
+            for opt, value in passed_options(ctx, list(OPTION_TO_FIELD)).items():
+                values[OPTION_TO_FIELD[opt]] = value
+            config = MixConfig.from_dict(values)
         return run_transform_stage(
             "mix",
             MixTransform(config, seed),

@@ -9,18 +9,25 @@ from duplexsynth.pipelines.commands.common import run_or_fail
 
 @click.command("report")
 @click.argument("out", type=click.Path(exists=True, file_okay=False))
-def command(out: str) -> None:
+@click.option(
+    "--reference",
+    default=None,
+    help="Also compare the timing with this reference: a timing.yaml from `fit-timing` or real "
+    "stereo recordings (WAV/FLAC file or folder, or a duplexsynth output).",
+)
+def command(out: str, reference: str | None) -> None:
     """Write the dataset card OUT/README.md, plots in OUT/report/*.png and OUT/report/stats.json.
 
     The card gives hours, dialogues, turns, voices, rejects by stage and reason (from
     OUT/rejects/ and OUT/summary.json), augmentation coverage (from each row's params), and
     turn-taking realism (IPU, pause, gap, overlap per minute; gap and overlap distributions;
     backchannel rate) against the human reference, with gap/overlap histograms, durations and
-    voices plots. It carries Hugging Face front matter, so OUT can be pushed as a dataset repo.
+    voices plots; --reference adds the gap, pause and overlap distributions beside a fitted
+    timing file or real recordings. It carries Hugging Face front matter, so OUT can be pushed as a dataset repo.
     """
     from duplexsynth.pipelines.report import write_report
 
-    result = run_or_fail(lambda: write_report(out))
+    result = run_or_fail(lambda: write_report(out, reference))
     click.echo(f"dataset card: {result['card']}")
     for name, path in result["plots"].items():
         click.echo(f"  plot {name}: {path}")

@@ -186,6 +186,14 @@ def collect_overrides(
     "each written to its own --output, together hold exactly the rows of one whole run.",
 )
 @click.option(
+    "--timing",
+    "timing_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Timing fitted by `duplexsynth fit-timing`: its knobs become the mix section's "
+    "defaults (the config file, --preset and --set still override them).",
+)
+@click.option(
     "--progress-every",
     type=click.FloatRange(min=0.1),
     default=5.0,
@@ -211,6 +219,7 @@ def command(
     sets: tuple[str, ...],
     cache_dir: str | None,
     shard: str | None,
+    timing_path: str | None,
     progress_every: float,
 ) -> None:
     """Run filter -> rewrite -> synth -> align -> mix -> augment -> write as ONE Beam pipeline.
@@ -234,6 +243,11 @@ def command(
         from duplexsynth.pipelines.run import RunSpec, run_pipeline, stages_from
 
         file_data = read_config_file(config_path)
+        if timing_path is not None:
+            from duplexsynth.schedule.fit import load_timing
+
+            fitted = dict(load_timing(timing_path)["mix"])
+            file_data = {**file_data, "mix": {**fitted, **(file_data.get("mix") or {})}}
         start = from_stage
         if "from_stage" not in passed_options(ctx, ["from_stage"]):
             start = (file_data.get("run") or {}).get("from_stage", from_stage)
