@@ -24,12 +24,15 @@ BANK = (
 )
 
 
+PLANTS = ("garden", "roses", "zucchini")
+
+
 def _dialogues(n: int) -> list[dict]:
     """``n`` dialogues of 2 user + 2 assistant turns, every text unique (no cache sharing)."""
     out = []
     for i in range(n):
         lines = (
-            ("user", f"Hello there, I have question number {i} about my garden."),
+            ("user", f"Hello there, I have question number {i} about my {PLANTS[i % 3]}."),
             ("assistant", f"Of course, tell me about question {i} and your plants."),
             ("user", f"The tomatoes in bed {i} have yellow leaves this week."),
             ("assistant", f"Yellow leaves in bed {i} often mean too much water."),
@@ -79,8 +82,8 @@ def test_requests_from_many_dialogues_overlap_up_to_the_limit(tmp_path) -> None:
 
 
 def test_output_is_the_same_with_or_without_concurrency_and_failures_stay_alone(tmp_path) -> None:
-    rows = _dialogues(6)
-    with SlotServer(slots=4, latency_s=0.05, fail_texts=("question number 2 ",)) as server:
+    rows = _dialogues(5)  # dlg-002 alone mentions zucchini: the server fails its first turn
+    with SlotServer(slots=4, latency_s=0.05, fail_texts=("zucchini",)) as server:
         serial, rej_serial = _run(rows, server.url, tmp_path, "serial", concurrency=1)
         assert server.max_open == 1
         parallel, rej_parallel = _run(rows, server.url, tmp_path, "parallel", concurrency=4)
@@ -90,4 +93,4 @@ def test_output_is_the_same_with_or_without_concurrency_and_failures_stay_alone(
         assert r == by_id[r["id"]]
     for rej in (rej_serial, rej_parallel):
         assert [(r["id"], r["reason"]) for r in rej] == [("dlg-002", "tts_error")]
-    assert len(parallel) == 5
+    assert len(parallel) == 4
