@@ -219,11 +219,61 @@ class DialogueStage(beam.PTransform):
 
 
 # ------------------------------------------------------------------------------------- running
-def pipeline_options(beam_args: list[str] | tuple[str, ...]) -> PipelineOptions:
-    """Beam options from the arguments after ``--`` (DirectRunner unless ``--runner`` is given)."""
+def available_cores() -> int:
+    """CPU cores this process may run on."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _direct_runner(args: list[str]) -> bool:
+    runner = next((a.split("=", 1)[1] for a in args if a.startswith("--runner=")), None)
+    if runner is None:
+        return not any(a.startswith("--runner") for a in args)
+    return runner in ("DirectRunner", "direct", "SwitchingDirectRunner")
+
+
+def local_workers(beam_args: list[str] | tuple[str, ...], workers: int | None = 1) -> int:
+    """Worker processes a DirectRunner run uses: ``--direct_num_workers`` after ``--`` if
+    given, else ``workers`` (``0``/``None`` = one per available core); 1 on other runners."""
     args = list(beam_args)
-    if not any(a.startswith("--runner") for a in args):
+    if not _direct_runner(args):
+        return 1
+    for a in args:
+        if a.startswith("--direct_num_workers="):
+            n = int(a.split("=", 1)[1])
+            return n if n > 0 else available_cores()
+    if any(a.startswith("--direct_") for a in args):
+        return 1
+    return available_cores() if not workers else max(1, int(workers))
+
+
+def pipeline_options(
+    beam_args: list[str] | tuple[str, ...], workers: int | None = 1
+) -> PipelineOptions:
+    """Beam options from the arguments after ``--`` (DirectRunner unless ``--runner`` is given).
+
+    On the DirectRunner, ``workers`` > 1 runs that many worker processes
+    (``--direct_num_workers=N --direct_running_mode=multi_processing``); ``0`` or ``None`` means
+    one per available core. ``--direct_*`` flags after ``--`` win; other runners ignore it.
+    """
+    args = list(beam_args)
+    direct = _direct_runner(args)
+    if direct and not any(a.startswith("--runner") for a in args):
         args.append("--runner=DirectRunner")
+    n = local_workers(args, workers)
+    if direct and n > 1 and not any(a.startswith("--direct_") for a in args):
+        args += [f"--direct_num_workers={n}", "--direct_running_mode=multi_processing"]
+        if not any(a.startswith(("--default_sdk_harness", "--sdk_harness_log")) for a in args):
+            # workers: no INFO chatter, and not Beam's own note about the flags it adds itself
+            quiet = '{"apache_beam.options.pipeline_options": "ERROR"}'
+            args += [
+                "--default_sdk_harness_log_level=WARNING",
+                f"--sdk_harness_log_level_overrides={quiet}",
+            ]
     return PipelineOptions(args)
 
 
