@@ -118,14 +118,15 @@ class SlotServer:
                 self._open -= 1
 
     def _serve_in_slot(self, text: str, body: dict[str, Any]) -> tuple[int, bytes, str]:
+        failed = any(f in text for f in self.fail_texts)
+        # the audio is made before taking a slot, so a slot is held exactly latency_s
+        data = b"" if failed else self._wav(text, str(body.get("response_format") or "wav"))
         with self._sem:  # wait for a free slot, like a saturated engine's queue
             start = time.monotonic()
             with self._lock:
                 self._in_flight += 1
                 self.max_in_flight = max(self.max_in_flight, self._in_flight)
             time.sleep(self.latency_s)
-            failed = any(f in text for f in self.fail_texts)
-            data = b"" if failed else self._wav(text, str(body.get("response_format") or "wav"))
             with self._lock:
                 self._in_flight -= 1
                 self.intervals.append((start, time.monotonic()))
