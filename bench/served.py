@@ -1,7 +1,7 @@
 """How busy a served TTS engine is kept (issue 11, point 4): slot utilisation and throughput
 against the capacity of a slot-limited OpenAI-compatible server, measured in one run.
 
-    python bench/served.py [--quick] [--slots 16] [--latency 0.5] [--dialogues 12]
+    python bench/served.py [--quick] [--slots 16] [--latency 2.0] [--dialogues 12]
 
 The server (``duplexsynth.synth.slot_server``, a loopback HTTP server in this process) serves at
 most ``--slots`` requests at once, each taking ``--latency`` seconds, and answers with real WAV
@@ -51,7 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 dialogues of 13 turns")
     parser.add_argument("--slots", type=int, default=16)
-    parser.add_argument("--latency", type=float, default=0.5, help="seconds per request")
+    parser.add_argument("--latency", type=float, default=2.0, help="seconds per request")
     parser.add_argument("--dialogues", type=int, default=12)
     parser.add_argument("--turns", type=int, default=25)
     parser.add_argument("--concurrency", type=int, default=None, help="default: --slots")
