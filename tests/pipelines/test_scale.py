@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -15,7 +17,9 @@ from click.testing import CliRunner
 
 from duplexsynth.pipelines import io
 from duplexsynth.pipelines.cli import main
-from duplexsynth.pipelines.stage import local_workers, pipeline_options
+from duplexsynth.pipelines.stage import DialogueStage, local_workers, make_reject, pipeline_options
+from duplexsynth.schemas.arrow import REJECT_SCHEMA, stage_schema
+from duplexsynth.schemas.records import Dialogue, Reject, Turn
 
 TOPICS = ("tea", "bicycles", "tomatoes", "jazz", "maps", "owls", "kites")
 ASKS = (
@@ -147,3 +151,45 @@ def test_shard_writing_streams_instead_of_collecting_rows(tmp_path: Path, monkey
     ids = [r["id"] for r in io.iter_rows(files[0])]
     assert ids == sorted(ids) and len(ids) == N_ROWS
     assert peak < 0.5 * N_ROWS * ROW_BYTES, f"peak {peak / 1e6:.0f} MB: rows were collected"
+
+
+class _SlowProcessor:
+    """Waits a little (like a server round trip) on the window's threads (else it fails),
+    rejects ids ending in 3, raises on ids ending in 5."""
+
+    def __call__(self, dialogue: Dialogue) -> Dialogue | Reject:
+        time.sleep(0.05)
+        if not threading.current_thread().name.startswith("duplexsynth-synth"):
+            raise RuntimeError("not run on the window's threads")
+        if dialogue.id.endswith("5"):
+            raise RuntimeError("engine exploded")
+        if dialogue.id.endswith("3"):
+            return make_reject(dialogue, "synth", "tts_error", "server said no")
+        return dialogue
+
+
+def test_dialogue_window_emits_every_row_once_with_rejects_tagged(tmp_path: Path) -> None:
+    """A window of 3 dialogues in flight: every row comes out once, rejects and failures go
+    to the dead letters alone (also the ones still in flight when the bundle ends)."""
+    rows = [
+        Dialogue(
+            id=f"d-{i:02d}", source_file="x.jsonl", source_index=i, record_id=None,
+            format="sharegpt", turns=(Turn(0, "user", f"hello {i}"),),
+        ).to_row()
+        for i in range(17)
+    ]  # fmt: skip
+    rows.append({"id": "broken", "turns": "not a list"})
+    out = tmp_path / "out"
+    with beam.Pipeline(options=pipeline_options([], 1)) as p:
+        result = p | beam.Create(rows) | DialogueStage("synth", _SlowProcessor(), concurrency=3)
+        _ = result["main"] | "Main" >> io.WriteShards(str(out / "main"), stage_schema("filter"))
+        _ = result["rejects"] | "Rej" >> io.WriteShards(
+            str(out / "rej"), REJECT_SCHEMA, sort_key=io.reject_sort_key
+        )
+    kept = [r["id"] for r in io.read_folder_rows(out / "main")]
+    rejected = {r["id"] or "": r["reason"] for r in io.read_folder_rows(out / "rej")}
+    assert kept == [f"d-{i:02d}" for i in range(17) if i % 10 not in (3, 5)]
+    assert rejected == {
+        "d-03": "tts_error", "d-13": "tts_error", "d-05": "stage_error", "d-15": "stage_error",
+        "broken": "bad_input",
+    }  # fmt: skip
