@@ -74,7 +74,10 @@ def run(
         if workers > 1:
             cmd.append("--direct_running_mode=multi_processing")
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # cwd: `python -m` puts it first on sys.path, which must not shadow --code
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=out.parent
+    )
     ps = psutil.Process(proc.pid)
     peak = 0
     cpu: dict[int, float] = {}

@@ -40,9 +40,10 @@ BANK = (
 )
 
 
-def cli(*args: str, env: dict[str, str]) -> None:
+def cli(*args: str, env: dict[str, str], cwd: Path) -> None:
     cmd = [sys.executable, "-m", "duplexsynth.pipelines.cli", *args]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    # cwd: `python -m` puts it first on sys.path, which must not shadow --code
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=cwd)
     if res.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{res.stderr[-3000:]}")
 
@@ -82,6 +83,7 @@ def main() -> None:
                 "--", f"--direct_num_workers={args.workers}",
                 *([] if args.workers == 1 else ["--direct_running_mode=multi_processing"]),
                 env=env,
+                cwd=tmp_path,
             )  # fmt: skip
             wall_s = time.monotonic() - started
             spans = sorted(server.intervals)

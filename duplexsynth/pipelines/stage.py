@@ -96,7 +96,7 @@ class Progress:
         )
 
 
-class _StageFn(beam.DoFn):
+class DialogueFn(beam.DoFn):
     """Runs the processor on each row; with ``concurrency > 1`` keeps up to that many
     dialogues in flight on a thread pool (a sliding window within the bundle), so engines
     behind a server see requests from many dialogues at once.
@@ -213,7 +213,7 @@ class DialogueStage(beam.PTransform):
 
     def expand(self, rows):
         result = rows | "Process" >> beam.ParDo(
-            _StageFn(self.stage, self.processor, self.progress_every_s, self.concurrency)
+            DialogueFn(self.stage, self.processor, self.progress_every_s, self.concurrency)
         ).with_outputs(REJECTS, main=MAIN)
         return {MAIN: result[MAIN], REJECTS: result[REJECTS]}
 
