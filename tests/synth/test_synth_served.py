@@ -28,7 +28,7 @@ PLANTS = ("garden", "roses", "zucchini")
 
 
 def _dialogues(n: int) -> list[dict]:
-    """``n`` dialogues of 2 user + 2 assistant turns, every text unique (no cache sharing)."""
+    """``n`` dialogues of 3 user + 3 assistant turns; one user text is shared by all."""
     out = []
     for i in range(n):
         lines = (
@@ -36,6 +36,8 @@ def _dialogues(n: int) -> list[dict]:
             ("assistant", f"Of course, tell me about question {i} and your plants."),
             ("user", f"The tomatoes in bed {i} have yellow leaves this week."),
             ("assistant", f"Yellow leaves in bed {i} often mean too much water."),
+            ("user", "Thanks, that helps a lot."),  # the same text in every dialogue
+            ("assistant", f"You are welcome, and good luck with bed {i}."),
         )
         out.append(rewritten(f"dlg-{i:03d}", lines, index=i).to_row())
     return out
@@ -75,8 +77,9 @@ def test_requests_from_many_dialogues_overlap_up_to_the_limit(tmp_path) -> None:
     with SlotServer(slots=4, latency_s=0.15) as server:
         kept, rejected = _run(rows, server.url, tmp_path, "a", concurrency=4)
     assert not rejected and len(kept) == 10
-    assert server.requests == 40
-    # one dialogue sends at most 2 texts per voice at once: reaching 4 needs several dialogues
+    # the shared text is requested once, though several dialogues in flight need it together
+    assert server.requests == 10 * 5 + 1
+    # one dialogue sends at most 3 texts per voice at once: reaching 4 needs several dialogues
     assert server.max_in_flight == 4
     assert server.max_open <= 4, "the client must never exceed tts_concurrency requests"
 
