@@ -122,20 +122,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 and 20 dialogues (else 20, 80)")
     parser.add_argument("--code", default=str(ROOT), help="checkout whose duplexsynth runs")
     parser.add_argument("--skip-engine", action="store_true", help="no default-voices run")
+    parser.add_argument("--skip-memory", action="store_true", help="only the 1 -> 2 worker runs")
     args = parser.parse_args()
     small, large = (5, 20) if args.quick else (20, 80)
     print(f"scale bench ({'quick' if args.quick else 'full'}), code: {args.code}, "
           f"{psutil.cpu_count()} cores")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
         t = Path(tmp)
-        print("1. memory: default run (no worker flags), espeak voices")
-        mem = {}
-        for n in (small, large):
-            corpus = write_corpus(t / f"chat{n}.jsonl", dialogues=n)
-            mem[n] = run(corpus, t / f"mem{n}", args.code, None, "espeak", [])
-            print(line(f"{n} dialogues", mem[n]), flush=True)
-        ratio = mem[large]["peak_gb"] / mem[small]["peak_gb"]
-        print(f"  peak RSS {large} / {small} dialogues: x{ratio:.2f} (goal <= 1.25)")
+        if not args.skip_memory:
+            print("1. memory: default run (no worker flags), espeak voices")
+            mem = {}
+            for n in (small, large):
+                corpus = write_corpus(t / f"chat{n}.jsonl", dialogues=n)
+                mem[n] = run(corpus, t / f"mem{n}", args.code, None, "espeak", [])
+                print(line(f"{n} dialogues", mem[n]), flush=True)
+            ratio = mem[large]["peak_gb"] / mem[small]["peak_gb"]
+            print(f"  peak RSS {large} / {small} dialogues: x{ratio:.2f} (goal <= 1.25)")
 
         print("2. cores: 1 -> 2 worker processes")
         cases = [("pipeline-bound (espeak)", "espeak", small, 25)]
