@@ -222,6 +222,12 @@ class _WriteTempFiles(beam.DoFn):
         return path
 
 
+#: a temporary file's row groups hold at most this many bytes (the merge reads one at a time)
+TEMP_GROUP_BYTES = 4_000_000
+#: the merge reads at most this many files at once; more are first merged in rounds
+MAX_MERGE_FILES = 16
+
+
 def write_sorted_temp(
     tmp_dir: str,
     rows: list[dict[str, Any]],
@@ -229,10 +235,38 @@ def write_sorted_temp(
     sort_key: Callable[[dict[str, Any]], tuple],
     row_group_rows: int,
 ) -> str:
-    """Write ``rows`` sorted by ``sort_key`` to a new temporary file in ``tmp_dir``."""
+    """Write ``rows`` sorted by ``sort_key`` to a new temporary file in ``tmp_dir``.
+
+    Row groups hold at most ``row_group_rows`` rows and about ``TEMP_GROUP_BYTES`` (at least
+    one row), so merging many such files holds little in memory.
+    """
+    rows.sort(key=sort_key)
+    return _write_temp(
+        tmp_dir, ((sort_key(r), _approx_size(r), r) for r in rows), schema, row_group_rows
+    )
+
+
+def _write_temp(
+    tmp_dir: str, items: Iterable[tuple], schema: pa.Schema, row_group_rows: int
+) -> str:
+    """Stream ``(key, bytes, row)`` items (already in order) into a new temporary file."""
+    fs.makedirs(tmp_dir)
     path = fs.join(tmp_dir, f"{uuid.uuid4().hex}.parquet")
-    table = pa.Table.from_pylist(sorted(rows, key=sort_key), schema=schema)
-    write_parquet(table, path, row_group_rows)
+    max_rows = max(1, row_group_rows)
+    with (
+        fs.open_write(path) as sink,
+        pq.ParquetWriter(sink, schema, compression=PARQUET_COMPRESSION) as writer,
+    ):
+        group: list[dict[str, Any]] = []
+        size = 0
+        for _, nbytes, row in items:
+            if group and (len(group) >= max_rows or size + nbytes > TEMP_GROUP_BYTES):
+                writer.write_table(pa.Table.from_pylist(group, schema=schema))
+                group, size = [], 0
+            group.append(row)
+            size += nbytes
+        if group:
+            writer.write_table(pa.Table.from_pylist(group, schema=schema))
     return path
 
 
@@ -255,16 +289,44 @@ def _approx_size(value: Any) -> int:
 
 
 def _sorted_file_rows(path: str, sort_key: Callable[[dict[str, Any]], tuple]) -> Iterator[tuple]:
-    """``(key, approx bytes, row)`` of one sorted temp file, one row group in memory at a time."""
+    """``(key, approx bytes, row)`` of one sorted temp file, one row group in memory at a time.
+
+    The size is computed from the row itself, so shard boundaries never depend on how rows
+    were bundled into temporary files (worker count, runner).
+    """
     pf = parquet_file(path)
     try:
         for rg in range(pf.metadata.num_row_groups):
-            meta = pf.metadata.row_group(rg)
-            per_row = max(1, meta.total_byte_size // max(1, meta.num_rows))
             for row in pf.read_row_group(rg).to_pylist():
-                yield sort_key(row), per_row, row
+                yield sort_key(row), _approx_size(row), row
     finally:
         pf.close()
+
+
+def _merged(
+    tmp_files: list[str],
+    tmp_dir: str,
+    schema: pa.Schema,
+    sort_key: Callable[[dict[str, Any]], tuple],
+    row_group_rows: int,
+) -> Iterator[tuple]:
+    """All rows of the sorted ``tmp_files`` in key order, reading at most ``MAX_MERGE_FILES``
+    at once (more files are merged into fewer, larger temporary files first)."""
+    import heapq
+
+    files = sorted(tmp_files)
+    while len(files) > MAX_MERGE_FILES:
+        merged_round = []
+        for i in range(0, len(files), MAX_MERGE_FILES):
+            chunk = files[i : i + MAX_MERGE_FILES]
+            streams = (_sorted_file_rows(f, sort_key) for f in chunk)
+            items = heapq.merge(*streams, key=lambda t: t[0])
+            merged_round.append(_write_temp(tmp_dir, items, schema, row_group_rows))
+            fs.remove(chunk)
+        files = merged_round
+    streams = [_sorted_file_rows(f, sort_key) for f in files]
+    yield from heapq.merge(*streams, key=lambda t: t[0])
+    fs.remove(files)
 
 
 def finalize_shards(
@@ -277,36 +339,57 @@ def finalize_shards(
 ) -> list[str]:
     """Merge the sorted ``tmp_files`` into ``out_dir/part-NNNNN.parquet`` of ~``target_shard_mb``.
 
-    Each temp file must be sorted by ``sort_key`` (``write_sorted_temp`` does that); the merge
-    streams them, holding one row group per file and one shard in memory. Old ``part-*``
-    files in ``out_dir`` are replaced. Always writes at least one (possibly empty) shard so
-    that readers find the schema. Returns the written paths.
+    Each temp file must be sorted by ``sort_key`` (``write_sorted_temp`` does that). The merge
+    streams them: at most ``MAX_MERGE_FILES`` files are open at once (more are merged in rounds
+    first), each with one row group in memory, plus one output row group, never a whole shard,
+    so memory does not grow with the corpus. Old ``part-*`` files in ``out_dir`` are replaced.
+    Always writes at least one (possibly empty) shard so that readers find the schema. The temp
+    files are deleted. Returns the written paths.
     """
-    import heapq
-
-    tmp_files = sorted(tmp_files)
     fs.makedirs(out_dir)
     fs.remove(part_files(out_dir))
     target = max(1, int(target_shard_mb * 1e6))
-    merged = heapq.merge(*(_sorted_file_rows(p, sort_key) for p in tmp_files), key=lambda t: t[0])
+    group_rows = max(1, row_group_rows)
+    tmp_dir = sorted(tmp_files)[0].rsplit("/", 1)[0] if tmp_files else out_dir
+    merged = _merged(tmp_files, tmp_dir, schema, sort_key, row_group_rows)
     written: list[str] = []
+    writer: pq.ParquetWriter | None = None
+    group: list[dict[str, Any]] = []
 
-    def _write(rows: list[dict[str, Any]]) -> None:
+    sinks: list[Any] = []
+
+    def _flush_group() -> None:
+        nonlocal group
+        if group:
+            writer.write_table(pa.Table.from_pylist(group, schema=schema))
+            group = []
+
+    def _close() -> None:
+        writer.close()
+        sinks.pop().close()
+
+    def _open() -> pq.ParquetWriter:
         path = fs.join(out_dir, f"part-{len(written):05d}.parquet")
-        write_parquet(pa.Table.from_pylist(rows, schema=schema), path, row_group_rows)
         written.append(path)
+        sinks.append(fs.open_write(path))
+        return pq.ParquetWriter(sinks[-1], schema, compression=PARQUET_COMPRESSION)
 
-    shard: list[dict[str, Any]] = []
     size = 0
     for _, nbytes, row in merged:
-        if shard and size + nbytes > target:
-            _write(shard)
-            shard, size = [], 0
-        shard.append(row)
+        if writer is not None and size + nbytes > target:
+            _flush_group()
+            _close()
+            writer, size = None, 0
+        if writer is None:
+            writer = _open()
+        group.append(row)
         size += nbytes
-    if shard or not written:
-        _write(shard)
-    fs.remove(tmp_files)
+        if len(group) >= group_rows:
+            _flush_group()
+    if writer is None:  # no rows at all: one empty shard so that readers find the schema
+        writer = _open()
+    _flush_group()
+    _close()
     return written
 
 

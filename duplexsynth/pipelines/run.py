@@ -22,6 +22,7 @@ hours per stage) to stderr every few seconds; at the end a summary table.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import threading
 import time
@@ -34,7 +35,13 @@ from duplexsynth import fs
 from duplexsynth.pipelines import io
 from duplexsynth.pipelines.config import RunConfig
 from duplexsynth.pipelines.counting import CountRows, KeepShard, in_shard, query_counters
-from duplexsynth.pipelines.stage import MAIN, REJECTS, audio_seconds, pipeline_options
+from duplexsynth.pipelines.stage import (
+    MAIN,
+    REJECTS,
+    audio_seconds,
+    local_workers,
+    pipeline_options,
+)
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, STAGES
 
 #: stage -> (transform module, class) for the stages other engineers build (the naming table)
@@ -91,17 +98,33 @@ def available_stages() -> dict[str, bool]:
 
 # ------------------------------------------------------------------------------------ progress
 class _Board:
-    """Per-process tallies of every stage, printed as one line at most every ``every_s``."""
+    """Per-process tallies of every stage, printed as one line at most every ``every_s``:
+    dialogues finished and their rate, audio hours made (and per wall hour), an ETA when the
+    input count is known, then kept/rejected per stage.
+
+    With several worker processes each prints its own line (tagged with its pid) for the part
+    of the corpus it runs; the ETA then assumes the runner split the work evenly.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.reset(PROGRESS_EVERY_S)
 
-    def reset(self, every_s: float) -> None:
+    def reset(self, every_s: float, total: int | None = None, workers: int = 1) -> None:
         self.every_s = every_s
+        self.total = total
+        self.workers = max(1, workers)
         self.counts: dict[str, list[float]] = {}
         self.started = time.monotonic()
         self.last = self.started
+        self.configured = False
+
+    def configure(self, every_s: float, total: int | None, workers: int) -> None:
+        """Settings from the launcher, once per process (workers start with defaults)."""
+        with self.lock:
+            if not self.configured:
+                self.every_s, self.total, self.workers = every_s, total, max(1, workers)
+                self.configured = True
 
     def add(self, stage: str, kept: int, rejected: int, audio_s: float) -> None:
         with self.lock:
@@ -116,14 +139,41 @@ class _Board:
             line = self.line(now)
         print(line, file=sys.stderr, flush=True)
 
+    def done(self) -> int:
+        """Dialogues finished in this process: written, or rejected at any stage."""
+        kept = self.counts.get("write", [0, 0, 0.0])[0]
+        return int(kept + sum(c[1] for c in self.counts.values()))
+
     def line(self, now: float) -> str:
+        elapsed = max(1e-9, now - self.started)
+        done = self.done()
+        rate = done / elapsed
+        audio_h = self.counts.get("write", [0, 0, 0.0])[2] / 3600.0
+        head = f"[run {elapsed:6.0f}s" + (f" pid {os.getpid()}]" if self.workers > 1 else "]")
+        head += f" {done}"
+        if self.total is not None:
+            share = self.total / self.workers
+            head += f"/{self.total}" if self.workers == 1 else f"/~{share:.0f}"
+        head += f" dialogues ({rate:.2f}/s), {audio_h:.3f} h audio"
+        head += f" ({audio_h / (elapsed / 3600.0):.1f} h/wall-h)"
+        if self.total is not None and rate > 0:
+            left = max(0.0, self.total / self.workers - done)
+            head += f", ETA {_duration(left / rate)}"
         parts = []
         for stage in STAGES:
             if stage in self.counts:
                 kept, rej, audio = self.counts[stage]
-                hours = f" {audio / 3600:.3f}h" if audio else ""
-                parts.append(f"{stage} {int(kept)}/{int(rej)}{hours}")
-        return f"[run {now - self.started:6.0f}s] kept/rejected: " + " | ".join(parts)
+                parts.append(f"{stage} {int(kept)}/{int(rej)}")
+        return head + " | kept/rejected: " + " ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
 
 
 BOARD = _Board()
@@ -132,9 +182,20 @@ BOARD = _Board()
 class _Tally(beam.DoFn):
     """Counts one stage's kept or rejected rows on the progress board; emits nothing."""
 
-    def __init__(self, stage: str, rejected: bool) -> None:
+    def __init__(
+        self,
+        stage: str,
+        rejected: bool,
+        every_s: float = PROGRESS_EVERY_S,
+        total: int | None = None,
+        workers: int = 1,
+    ) -> None:
         self.stage = stage
         self.rejected = rejected
+        self.settings = (every_s, total, workers)
+
+    def setup(self):
+        BOARD.configure(*self.settings)
 
     def process(self, row):
         if self.rejected:
@@ -155,6 +216,8 @@ class RunSpec:
     progress_every_s: float = PROGRESS_EVERY_S
     #: ``(i, n)``: make only part ``i`` of ``n`` (see module doc); ``None``: everything
     shard: tuple[int, int] | None = None
+    #: DirectRunner worker processes; 0 = one per available core (see ``pipeline_options``)
+    workers: int = 0
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -173,6 +236,38 @@ def build_source(spec: RunSpec) -> beam.PTransform:
             f"got {len(run.input)} --input value(s)"
         )
     return io.ReadStageInput(run.input[0], run.from_stage, run.limit)
+
+
+def expected_records(source: beam.PTransform) -> int | None:
+    """How many records the run will read, when that is cheap to know before it starts
+    (a ``--limit``, a stage output's Parquet metadata, Parquet or plain JSONL corpus files);
+    ``None`` otherwise (the progress lines then show no ETA)."""
+    plan = getattr(source, "plan", None)
+    if plan is None:
+        return None
+    total = 0
+    for item, n in plan:
+        if n is None:
+            n = _cheap_count(item)
+            if n is None:
+                return None
+        total += int(n)
+    return total
+
+
+def _cheap_count(src: Any) -> int | None:
+    kind = getattr(src, "kind", None)
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(src.location).metadata.num_rows
+        if kind == "jsonl" and not src.compressed:
+            with open(src.location, "rb") as fh:
+                return sum(1 for line in fh if line.strip())
+    except OSError:
+        return None
+    return None
 
 
 def preflight(spec: RunSpec, transforms: dict[str, beam.PTransform]) -> None:
@@ -216,6 +311,13 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     source = build_source(spec)  # resolved before any pipeline step: errors come early
     transforms = {s: stage_transform(s, spec.config.stages[s], seed) for s in spec.stages}
     preflight(spec, transforms)
+    workers = local_workers(spec.beam_args, spec.workers)
+    total = expected_records(source)
+    BOARD.reset(spec.progress_every_s, total, workers)
+
+    def tally(stage: str, rejected: bool) -> beam.ParDo:
+        return beam.ParDo(_Tally(stage, rejected, spec.progress_every_s, total, workers))
+
     rows = p | "Read" >> source
     # the filter judges duplicates across the whole corpus, so it sees every record and the
     # split into parts happens on its outputs; later starts split right after reading
@@ -235,8 +337,8 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
         if whole_filter and stage == "filter":
             main = main | "KeptOfShard" >> KeepShard(spec.shard)
             rejects = rejects | "RejectsOfShard" >> KeepShard(spec.shard)
-        _ = main | f"{label}Progress" >> beam.ParDo(_Tally(stage, rejected=False))
-        _ = rejects | f"{label}RejectProgress" >> beam.ParDo(_Tally(stage, rejected=True))
+        _ = main | f"{label}Progress" >> tally(stage, rejected=False)
+        _ = rejects | f"{label}RejectProgress" >> tally(stage, rejected=True)
         _ = main | f"{label}Count" >> CountRows(stage, audio=True)
         _ = rejects | f"{label}WriteRejects" >> io.WriteShards(
             fs.join(out_root, "rejects", stage),
@@ -288,7 +390,7 @@ def run_pipeline(spec: RunSpec) -> dict[str, Any]:
     """
     from duplexsynth.pipelines import outdir
 
-    options = pipeline_options(spec.beam_args)
+    options = pipeline_options(spec.beam_args, spec.workers)
     fs.set_options(options)  # object-store settings (s3_endpoint_url, ...) for this process
     out_root = str(spec.output_root)
     # a bad --input or an unreachable server fails here, before OUT is touched
@@ -311,7 +413,6 @@ def _run_marked(spec: RunSpec, out_root: str, options: Any) -> dict[str, Any]:
     fs.makedirs(out_root)
     remove_stale_temp(out_root)
     write_effective_config(spec)
-    BOARD.reset(spec.progress_every_s)
     started = time.monotonic()
     part = f", part {spec.shard[0]}/{spec.shard[1]}" if spec.shard else ""
     print(

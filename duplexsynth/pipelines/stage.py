@@ -19,6 +19,9 @@ from typing import Any, Protocol
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from duplexsynth import fs
 from duplexsynth.pipelines import io
@@ -93,11 +96,23 @@ class Progress:
         )
 
 
-class _StageFn(beam.DoFn):
-    def __init__(self, stage: str, processor: Processor, progress_every_s: float) -> None:
+class DialogueFn(beam.DoFn):
+    """Runs the processor on each row; with ``concurrency > 1`` keeps up to that many
+    dialogues in flight on a thread pool (a sliding window within the bundle), so engines
+    behind a server see requests from many dialogues at once.
+
+    Results leave in input order (the window waits for its oldest dialogue first); output
+    bytes never depend on it anyway, since the writers sort. Metrics, progress and tagging
+    happen on the bundle's thread.
+    """
+
+    def __init__(
+        self, stage: str, processor: Processor, progress_every_s: float, concurrency: int = 1
+    ) -> None:
         self.stage = stage
         self.processor = processor
         self.progress_every_s = progress_every_s
+        self.concurrency = max(1, int(concurrency))
         self.kept = Metrics.counter(stage, "kept")
         self.rejected = Metrics.counter(stage, "rejected")
         self.audio_ms = Metrics.counter(stage, "audio_ms")
@@ -109,70 +124,158 @@ class _StageFn(beam.DoFn):
         if callable(setup):
             setup()
         self.progress = Progress(self.stage, self.progress_every_s)
+        self.pool = None
+        if self.concurrency > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(
+                max_workers=self.concurrency, thread_name_prefix=f"duplexsynth-{self.stage}"
+            )
 
     def teardown(self):
+        if getattr(self, "pool", None) is not None:
+            self.pool.shutdown(wait=True)
         teardown = getattr(self.processor, "teardown", None)
         if callable(teardown):
             teardown()
 
+    def start_bundle(self):
+        from collections import deque
+
+        self.window = deque()
+
     def finish_bundle(self):
+        while self.window:
+            out = self._emit(self.window.popleft().result())
+            value = out.value if isinstance(out, beam.pvalue.TaggedOutput) else out
+            windowed = WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
+            if isinstance(out, beam.pvalue.TaggedOutput):
+                yield beam.pvalue.TaggedOutput(out.tag, windowed)
+            else:
+                yield windowed
         if self.progress.kept + self.progress.rejected:
             self.progress.update()
 
     def process(self, row):
+        if self.pool is None:
+            yield self._emit(self._handle(row))
+            return
+        self.window.append(self.pool.submit(self._handle, row))
+        while self.window and (len(self.window) >= self.concurrency or self.window[0].done()):
+            yield self._emit(self.window.popleft().result())
+
+    def _handle(self, row) -> dict[str, Any] | Reject:
+        """One row -> its output row or a reject; never raises (thread-safe)."""
         try:
             dialogue = Dialogue.from_row(row)
         except Exception as exc:  # a row that does not match the contract
-            yield self._reject(
-                make_reject(row, self.stage, Reason.BAD_INPUT, f"cannot read row: {exc!r}")
-            )
-            return
+            return make_reject(row, self.stage, Reason.BAD_INPUT, f"cannot read row: {exc!r}")
         try:
             result = self.processor(dialogue)
         except Exception as exc:  # dead letter: one dialogue's failure never stops the run
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
             log.warning("[%s] dialogue %s failed: %s", self.stage, dialogue.id, tb)
-            yield self._reject(make_reject(dialogue, self.stage, Reason.STAGE_ERROR, tb))
-            return
+            return make_reject(dialogue, self.stage, Reason.STAGE_ERROR, tb)
         if isinstance(result, Reject):
-            yield self._reject(result)
-            return
-        out = result.to_row()
-        secs = audio_seconds(out)
+            return result
+        return result.to_row()
+
+    def _emit(self, result: dict[str, Any] | Reject):
+        if isinstance(result, Reject):
+            self.rejected.inc()
+            Metrics.counter(self.stage, f"rejected_{result.reason}").inc()
+            self.progress.update(rejected=1)
+            return beam.pvalue.TaggedOutput(REJECTS, result.to_row())
+        secs = audio_seconds(result)
         self.kept.inc()
         self.audio_ms.inc(int(secs * 1000))
         self.progress.update(kept=1, audio_s=secs)
-        yield out
-
-    def _reject(self, reject: Reject):
-        self.rejected.inc()
-        Metrics.counter(self.stage, f"rejected_{reject.reason}").inc()
-        self.progress.update(rejected=1)
-        return beam.pvalue.TaggedOutput(REJECTS, reject.to_row())
+        return result
 
 
 class DialogueStage(beam.PTransform):
-    """Apply a processor to every dialogue row: returns ``{"main": rows, "rejects": reject rows}``."""
+    """Apply a processor to every dialogue row: returns ``{"main": rows, "rejects": reject rows}``.
 
-    def __init__(self, stage: str, processor: Processor, progress_every_s: float = 10.0) -> None:
+    ``concurrency`` > 1 keeps that many dialogues in flight per worker on threads (for
+    processors whose time is spent waiting on a server); the processor must be thread-safe.
+    """
+
+    def __init__(
+        self,
+        stage: str,
+        processor: Processor,
+        progress_every_s: float = 10.0,
+        concurrency: int = 1,
+    ) -> None:
         super().__init__()
         self.stage = stage
         self.processor = processor
         self.progress_every_s = progress_every_s
+        self.concurrency = concurrency
 
     def expand(self, rows):
         result = rows | "Process" >> beam.ParDo(
-            _StageFn(self.stage, self.processor, self.progress_every_s)
+            DialogueFn(self.stage, self.processor, self.progress_every_s, self.concurrency)
         ).with_outputs(REJECTS, main=MAIN)
         return {MAIN: result[MAIN], REJECTS: result[REJECTS]}
 
 
 # ------------------------------------------------------------------------------------- running
-def pipeline_options(beam_args: list[str] | tuple[str, ...]) -> PipelineOptions:
-    """Beam options from the arguments after ``--`` (DirectRunner unless ``--runner`` is given)."""
+def available_cores() -> int:
+    """CPU cores this process may run on."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _direct_runner(args: list[str]) -> bool:
+    runner = next((a.split("=", 1)[1] for a in args if a.startswith("--runner=")), None)
+    if runner is None:
+        return not any(a.startswith("--runner") for a in args)
+    return runner in ("DirectRunner", "direct", "SwitchingDirectRunner")
+
+
+def local_workers(beam_args: list[str] | tuple[str, ...], workers: int | None = 1) -> int:
+    """Worker processes a DirectRunner run uses: ``--direct_num_workers`` after ``--`` if
+    given, else ``workers`` (``0``/``None`` = one per available core); 1 on other runners."""
     args = list(beam_args)
-    if not any(a.startswith("--runner") for a in args):
+    if not _direct_runner(args):
+        return 1
+    for a in args:
+        if a.startswith("--direct_num_workers="):
+            n = int(a.split("=", 1)[1])
+            return n if n > 0 else available_cores()
+    if any(a.startswith("--direct_") for a in args):
+        return 1
+    return available_cores() if not workers else max(1, int(workers))
+
+
+def pipeline_options(
+    beam_args: list[str] | tuple[str, ...], workers: int | None = 1
+) -> PipelineOptions:
+    """Beam options from the arguments after ``--`` (DirectRunner unless ``--runner`` is given).
+
+    On the DirectRunner, ``workers`` > 1 runs that many worker processes
+    (``--direct_num_workers=N --direct_running_mode=multi_processing``); ``0`` or ``None`` means
+    one per available core. ``--direct_*`` flags after ``--`` win; other runners ignore it.
+    """
+    args = list(beam_args)
+    direct = _direct_runner(args)
+    if direct and not any(a.startswith("--runner") for a in args):
         args.append("--runner=DirectRunner")
+    n = local_workers(args, workers)
+    if direct and n > 1 and not any(a.startswith("--direct_") for a in args):
+        args += [f"--direct_num_workers={n}", "--direct_running_mode=multi_processing"]
+        if not any(a.startswith(("--default_sdk_harness", "--sdk_harness_log")) for a in args):
+            # workers: no INFO chatter, and not Beam's own note about the flags it adds itself
+            quiet = '{"apache_beam.options.pipeline_options": "ERROR"}'
+            args += [
+                "--default_sdk_harness_log_level=WARNING",
+                f"--sdk_harness_log_level_overrides={quiet}",
+            ]
     return PipelineOptions(args)
 
 

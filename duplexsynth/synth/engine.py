@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,8 @@ class Synthesizer:
         self._prompt_digests: dict[str, str] = {}
         self._ready = False
         self._lexicon: dict[tuple[str, tuple[str, ...]], list[Utterance | QCFailure]] = {}
+        self._pending: dict[str, Future] = {}  # cache keys being synthesized right now
+        self._pending_lock = threading.Lock()
 
     def setup(self) -> None:
         """Create and load every backend the bank uses (and the ASR model when checking)."""
@@ -247,13 +250,43 @@ class Synthesizer:
                 first_of.setdefault(keys[i], i)
         missing = list(first_of.values())
         if missing:
-            backend = self.backends[voice.backend]
-            params = voice.engine_params()
-            self.engine_calls += len(missing)
-            results = backend.synthesize_many([texts[i] for i in missing], params)
-            done = {keys[i]: self._store(keys[i], texts[i], r) for i, r in zip(missing, results)}
+            done = self._synthesize(voice, [(keys[i], texts[i]) for i in missing])
             entries = [done[keys[i]] if e is None else e for i, e in enumerate(entries)]
         return [self._accept(voice, texts[i], keys[i], e) for i, e in enumerate(entries)]
+
+    def _synthesize(self, voice: Voice, items: list[tuple[str, str]]) -> dict[str, Any]:
+        """Engine + store for ``(key, text)`` cache misses. A key another thread of this process
+        is already synthesizing (dialogues in flight together often share a text) is waited
+        for, not requested twice."""
+        owned: list[tuple[str, str]] = []
+        waiting: dict[str, Future] = {}
+        with self._pending_lock:
+            for key, text in items:
+                pending = self._pending.get(key)
+                if pending is None:
+                    self._pending[key] = Future()
+                    owned.append((key, text))
+                else:
+                    waiting[key] = pending
+        done: dict[str, Any] = {}
+        if owned:
+            try:
+                backend = self.backends[voice.backend]
+                self.engine_calls += len(owned)
+                results = backend.synthesize_many([t for _, t in owned], voice.engine_params())
+                for (key, text), result in zip(owned, results):
+                    done[key] = self._store(key, text, result)
+            finally:  # wake the waiters, also when the engine raised
+                with self._pending_lock:
+                    for key, _ in owned:
+                        future = self._pending.pop(key)
+                        if key in done:
+                            future.set_result(done[key])
+                        else:
+                            future.set_exception(RuntimeError("synthesis failed in another thread"))
+        for key, future in waiting.items():
+            done[key] = future.result()
+        return done
 
     def render_lexicon(self, voice: Voice, texts: list[str]) -> list[Utterance | QCFailure]:
         """Like :meth:`render_many`, memoized in memory: the backchannel lexicon is the same for

@@ -179,11 +179,15 @@ def test_whole_dag_from_a_corpus(tmp_path: Path, monkeypatch) -> None:
         [
             "run", "--input", str(corpus), "--output", str(out), "--voice-bank", "espeak",
             "--set", "augment.rir_library_size=2", "--progress-every", "0.5",
+            "--workers", "1",  # one process: its progress lines reach CliRunner's capture
         ],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "[run] done" in res.output
-    assert re.search(r"\[run +\d+s\] kept/rejected: \w+ \d+/\d+", res.output)  # progress
+    progress = (
+        r"\[run +\d+s\] \d/3 dialogues \([\d.]+/s\), [\d.]+ h audio .*kept/rejected: \w+ \d+/\d+"
+    )
+    assert re.search(progress, res.output), res.output
     s = json.loads((out / "summary.json").read_text())
     assert s["stages_run"] == ["filter", "rewrite", "synth", "align", "mix", "augment", "write"]
     assert s["input_records"] == 3 and s["dialogues_written"] == 2

@@ -200,6 +200,14 @@ def collect_overrides(
     show_default=True,
     help="Seconds between progress lines (per-stage counts and audio hours) on stderr.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes of a local (DirectRunner) run; 0 = one per available core. "
+    "Output bytes are the same for any number. Ignored on other runners.",
+)
 def command(
     inputs: tuple[str, ...],
     output: str,
@@ -221,6 +229,7 @@ def command(
     shard: str | None,
     timing_path: str | None,
     progress_every: float,
+    workers: int,
 ) -> None:
     """Run filter -> rewrite -> synth -> align -> mix -> augment -> write as ONE Beam pipeline.
 
@@ -261,6 +270,7 @@ def command(
             beam_args=list(beam_args),
             progress_every_s=progress_every,
             shard=parse_shard(shard),
+            workers=workers,
         )
         return run_pipeline(spec)
 

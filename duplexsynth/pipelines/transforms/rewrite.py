@@ -1,30 +1,24 @@
 """Beam wrapping of the rewrite stage.
 
-Rules only: the plain per-dialogue :class:`DialogueStage`. With an LLM, dialogues are grouped
-into fixed-size batches (``BatchElements``) and each batch runs on a bounded thread pool, so
-requests to the server overlap instead of waiting for each other; a process-wide semaphore in
-:mod:`duplexsynth.rewrite.llm` caps the requests in flight per endpoint. Every element is
-handled on its own: a bad row becomes ``bad_input``, an exception ``stage_error``, never a
-failed batch.
+Rules only: the plain per-dialogue :class:`DialogueStage`. With an LLM, each worker keeps a
+sliding window of ``batch_size`` (default 4 x ``concurrency``) dialogues in flight on threads,
+so requests to the server overlap and a new dialogue starts as soon as one finishes; a
+process-wide semaphore in :mod:`duplexsynth.rewrite.llm` caps the requests in flight per
+endpoint. Every element is handled on its own: a bad row becomes ``bad_input``, an exception
+``stage_error``, never a failed window.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-import traceback
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from duplexsynth import fs
-from duplexsynth.pipelines.stage import MAIN, REJECTS, DialogueStage, Progress, make_reject
+from duplexsynth.pipelines.stage import MAIN, REJECTS, DialogueFn, DialogueStage, Progress
 from duplexsynth.rewrite.config import RewriteConfig
 from duplexsynth.rewrite.process import STAGE, RewriteProcessor
-from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import Dialogue, Reject
 
 log = logging.getLogger("duplexsynth")
 
@@ -49,58 +43,30 @@ class _LLMProgress(Progress):
             )
 
 
-class _LLMBatchFn(beam.DoFn):
-    """Rewrites a batch of rows on a thread pool of ``concurrency`` workers."""
+class _LLMWindowFn(DialogueFn):
+    """The stage DoFn with a window of ``effective_batch_size`` dialogues in flight on threads
+    (requests capped at ``concurrency`` per endpoint by the rewriter's semaphore): a new
+    dialogue starts as soon as one finishes, so the server never waits for a batch's slowest
+    dialogue. Also reports the LLM's requests and cache hits as metrics and progress."""
 
     def __init__(self, processor: RewriteProcessor, progress_every_s: float) -> None:
-        self.processor = processor
-        self.progress_every_s = progress_every_s
-        self.kept = Metrics.counter(STAGE, "kept")
-        self.rejected = Metrics.counter(STAGE, "rejected")
+        super().__init__(STAGE, processor, progress_every_s, processor.config.effective_batch_size)
         self.requests = Metrics.counter(STAGE, "llm_requests")
         self.cache_hits = Metrics.counter(STAGE, "llm_cache_hits")
-        self.fs_options = fs.captured_options()
 
     def setup(self) -> None:
-        fs.restore_options(self.fs_options)  # an LLM cache on object storage
-        self.processor.setup()
-        self.pool = ThreadPoolExecutor(
-            max_workers=self.processor.config.concurrency, thread_name_prefix="duplexsynth-llm"
-        )
+        super().setup()
         self.progress = _LLMProgress(self.processor, self.progress_every_s)
         self._seen = {"requests": 0, "cache_hits": 0}
 
-    def teardown(self) -> None:
-        pool = getattr(self, "pool", None)
-        if pool is not None:
-            pool.shutdown(wait=True)
-
-    def process(self, batch: list[dict[str, Any]]):
-        # results are collected in input order; metrics and tagging stay on this thread
-        for result in self.pool.map(self._one, batch):
-            if isinstance(result, Reject):
-                self.rejected.inc()
-                Metrics.counter(STAGE, f"rejected_{result.reason}").inc()
-                self.progress.update(rejected=1)
-                yield beam.pvalue.TaggedOutput(REJECTS, result.to_row())
-            else:
-                self.kept.inc()
-                self.progress.update(kept=1)
-                yield result
+    def finish_bundle(self):
+        yield from super().finish_bundle()
         self._report_llm()
 
-    def _one(self, row: dict[str, Any]) -> dict[str, Any] | Reject:
-        try:
-            dialogue = Dialogue.from_row(row)
-        except Exception as exc:  # a row that does not match the contract
-            return make_reject(row, STAGE, Reason.BAD_INPUT, f"cannot read row: {exc!r}")
-        try:
-            result = self.processor(dialogue)
-            return result if isinstance(result, Reject) else result.to_row()
-        except Exception as exc:  # dead letter: one dialogue never stops the batch
-            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            log.warning("[%s] dialogue %s failed: %s", STAGE, dialogue.id, tb)
-            return make_reject(dialogue, STAGE, Reason.STAGE_ERROR, tb)
+    def _emit(self, result):
+        out = super()._emit(result)
+        self._report_llm()
+        return out
 
     def _report_llm(self) -> None:
         rewriter = self.processor.rewriter
@@ -127,13 +93,7 @@ class RewriteTransform(beam.PTransform):
         processor = RewriteProcessor(self.config, self.seed)
         if not self.config.uses_llm:
             return rows | "Rules" >> DialogueStage(STAGE, processor, self.progress_every_s)
-        size = self.config.effective_batch_size
-        result = (
-            rows
-            | "Batch" >> beam.BatchElements(min_batch_size=size, max_batch_size=size)
-            | "RewriteLLM"
-            >> beam.ParDo(_LLMBatchFn(processor, self.progress_every_s)).with_outputs(
-                REJECTS, main=MAIN
-            )
-        )
+        result = rows | "RewriteLLM" >> beam.ParDo(
+            _LLMWindowFn(processor, self.progress_every_s)
+        ).with_outputs(REJECTS, main=MAIN)
         return {MAIN: result[MAIN], REJECTS: result[REJECTS]}

@@ -3,13 +3,15 @@
 This is how TTS scales under Dataflow or Spark: run the engine as a server on GPU machines
 (OpenAI's API, Kokoro-FastAPI, openedai-speech, a CosyVoice or vLLM server with that route...)
 and let many pipeline workers call it. Requests ask for WAV (or FLAC/PCM) so nothing lossy
-enters the data; ``synthesize_many`` sends several texts concurrently.
+enters the data; ``synthesize_many`` queues texts on request threads shared by the whole process (at most
+``concurrency`` requests in flight), so the turns of many dialogues overlap.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -61,6 +63,28 @@ class OpenAISpeechBackend(TTSBackend):
         self.response_format = response_format
         self.concurrency = max(1, int(concurrency))
         self._client = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.update(_client=None, _pool=None, _pool_lock=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._pool_lock = threading.Lock()
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """The request threads of this backend: ``concurrency`` of them, shared by every caller
+        in the process, so requests from many dialogues overlap but never exceed the limit."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.concurrency, thread_name_prefix="duplexsynth-tts"
+                )
+            return self._pool
 
     def load(self) -> None:
         if self._client is not None:
@@ -126,9 +150,8 @@ class OpenAISpeechBackend(TTSBackend):
     def synthesize_many(
         self, texts: list[str], params: dict[str, Any]
     ) -> list[TTSResult | Exception]:
-        """Send up to ``concurrency`` requests at once; results keep the order of ``texts``."""
-        if len(texts) <= 1 or self.concurrency == 1:
-            return super().synthesize_many(texts, params)
+        """Queue every text on the shared request threads (at most ``concurrency`` requests in
+        flight per process, whoever asks); results keep the order of ``texts``."""
         self.load()
 
         def one(text: str) -> TTSResult | Exception:
@@ -137,8 +160,7 @@ class OpenAISpeechBackend(TTSBackend):
             except Exception as exc:
                 return exc
 
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(texts))) as pool:
-            return list(pool.map(one, texts))
+        return list(self.pool.map(one, texts))
 
 
 def decode_response(data: bytes, response_format: str) -> tuple[np.ndarray, int]:

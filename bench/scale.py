@@ -1,0 +1,157 @@
+"""Memory and cores of a whole ``duplexsynth run`` (issue 11, points 1 and 2), measured side by
+side in one run on multi-turn chat dialogues (``bench/chat_corpus.py``: ~25 turns, 2-3 min).
+
+    python bench/scale.py [--quick] [--code DIR]
+
+1. Memory: ``run`` with the espeak voices on two corpus sizes (quick: 5 and 20 dialogues,
+   full: 20 and 80) with the default settings (every core). Prints the peak RSS of the whole
+   process tree (launcher + worker processes, sampled every 0.1 s), audio hours written,
+   wall time, audio hours per wall hour, cores busy (CPU s / wall s) and the ratio of the two
+   peaks (goal: <= 1.25).
+2. Cores: the same run with 1 and with 2 worker processes, on a pipeline-bound run (espeak)
+   and an engine-bound run (the default Piper/Kokoro voices, fewer and shorter dialogues);
+   prints the speed-up (goal: >= 1.7 on 2 cores) and checks the output bytes are identical.
+
+Every run uses a cold cache of its own. ``--code DIR`` runs another checkout (e.g. the main
+branch, for "before" figures; worker counts are passed as Beam flags so both understand them).
+Figures depend on machine load: on a shared machine run it when it is quiet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.chat_corpus import write_corpus  # noqa: E402
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    """Resident memory of ``proc`` and all its descendants, in bytes."""
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def tree_cpu(proc: psutil.Process, seen: dict[int, float]) -> None:
+    """Record the CPU seconds of every live process of the tree (kept after they exit)."""
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            seen[p.pid] = t.user + t.system
+        except psutil.Error:
+            pass
+
+
+def run(
+    corpus: Path, out: Path, code: str, workers: int | None, bank: str, extra: list[str]
+) -> dict:
+    """One ``duplexsynth run``; returns wall_s, peak_rss_gb, cpu_s, audio_h and the summary."""
+    env = dict(os.environ, DUPLEXSYNTH_CACHE=str(out) + "-cache")
+    env["PYTHONPATH"] = os.pathsep.join([code, env.get("PYTHONPATH", "")])
+    cmd = [
+        sys.executable, "-m", "duplexsynth.pipelines.cli", "run", "--input", str(corpus),
+        "--output", str(out), "--voice-bank", bank, "--set", "augment.rir_library_size=4",
+        *extra,
+    ]  # fmt: skip
+    if workers is not None:  # Beam's flags: understood with or without `run --workers`
+        cmd += ["--", f"--direct_num_workers={workers}"]
+        if workers > 1:
+            cmd.append("--direct_running_mode=multi_processing")
+    started = time.monotonic()
+    # cwd: `python -m` puts it first on sys.path, which must not shadow --code
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=out.parent
+    )
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    cpu: dict[int, float] = {}
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(ps))
+        tree_cpu(ps, cpu)
+        time.sleep(0.1)
+    wall_s = time.monotonic() - started
+    err = proc.stderr.read().decode(errors="replace")
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err[-3000:]}")
+    summary = json.loads((out / "summary.json").read_text())
+    return {
+        "wall_s": wall_s,
+        "peak_gb": peak / 1e9,
+        "cpu_s": sum(cpu.values()),
+        "audio_h": summary["audio_hours"],
+        "written": summary["dialogues_written"],
+        "digest": digest(out),
+    }
+
+
+def digest(out: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(out.glob("dialogues/part-*.parquet")) + sorted(out.glob("rejects/*/part-*")):
+        h.update(p.relative_to(out).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def line(label: str, r: dict) -> str:
+    per_wall = r["audio_h"] / (r["wall_s"] / 3600.0)
+    return (
+        f"  {label:<28} peak RSS {r['peak_gb']:5.2f} GB  audio {r['audio_h']:6.3f} h  "
+        f"wall {r['wall_s']:6.1f} s  {per_wall:6.1f} audio-h/wall-h  "
+        f"cores busy {r['cpu_s'] / r['wall_s']:4.2f}  ({r['written']} written)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5 and 20 dialogues (else 20, 80)")
+    parser.add_argument("--code", default=str(ROOT), help="checkout whose duplexsynth runs")
+    parser.add_argument("--skip-engine", action="store_true", help="no default-voices run")
+    parser.add_argument("--skip-memory", action="store_true", help="only the 1 -> 2 worker runs")
+    args = parser.parse_args()
+    small, large = (5, 20) if args.quick else (20, 80)
+    print(f"scale bench ({'quick' if args.quick else 'full'}), code: {args.code}, "
+          f"{psutil.cpu_count()} cores")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
+        t = Path(tmp)
+        if not args.skip_memory:
+            print("1. memory: default run (no worker flags), espeak voices")
+            mem = {}
+            for n in (small, large):
+                corpus = write_corpus(t / f"chat{n}.jsonl", dialogues=n)
+                mem[n] = run(corpus, t / f"mem{n}", args.code, None, "espeak", [])
+                print(line(f"{n} dialogues", mem[n]), flush=True)
+            ratio = mem[large]["peak_gb"] / mem[small]["peak_gb"]
+            print(f"  peak RSS {large} / {small} dialogues: x{ratio:.2f} (goal <= 1.25)")
+
+        print("2. cores: 1 -> 2 worker processes")
+        cases = [("pipeline-bound (espeak)", "espeak", small, 25)]
+        if not args.skip_engine:
+            cases.append(("engine-bound (default voices)", "default", 2 if args.quick else 4, 8))
+        for label, bank, n, turns in cases:
+            corpus = write_corpus(t / f"{bank}{n}.jsonl", dialogues=n, turns=turns)
+            runs = {w: run(corpus, t / f"{bank}-w{w}", args.code, w, bank, []) for w in (1, 2)}
+            for w, r in runs.items():
+                print(line(f"{label} {w} worker(s)", r), flush=True)
+            same = runs[1]["digest"] == runs[2]["digest"]
+            speedup = runs[1]["wall_s"] / runs[2]["wall_s"]
+            print(f"  {label}: speed-up x{speedup:.2f} (goal >= 1.7), identical bytes: {same}")
+
+
+if __name__ == "__main__":
+    main()
