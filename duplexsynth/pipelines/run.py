@@ -422,8 +422,11 @@ def _run_marked(spec: RunSpec, out_root: str, options: Any) -> dict[str, Any]:
     )
     p = beam.Pipeline(options=options)
     build(p, spec)
-    result = p.run()
-    result.wait_until_finish()
+    from duplexsynth.pipelines.workerlog import filtered_stderr
+
+    with filtered_stderr():  # worker processes' tracebacks and start-up noise (see module)
+        result = p.run()
+        result.wait_until_finish()
     counters = query_counters(result)
     summary = collect_summary(spec, time.monotonic() - started, counters)
     io.write_json_atomic(fs.join(out_root, "summary.json"), summary)

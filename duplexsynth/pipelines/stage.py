@@ -8,6 +8,7 @@ bad input rows and unexpected exceptions become rejects with a reason, never a c
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -270,8 +271,17 @@ def pipeline_options(
     if direct and n > 1 and not any(a.startswith("--direct_") for a in args):
         args += [f"--direct_num_workers={n}", "--direct_running_mode=multi_processing"]
         if not any(a.startswith(("--default_sdk_harness", "--sdk_harness_log")) for a in args):
-            # workers: no INFO chatter, and not Beam's own note about the flags it adds itself
-            quiet = '{"apache_beam.options.pipeline_options": "ERROR"}'
+            # workers: no INFO chatter, not Beam's own note about the flags it adds itself, and
+            # no worker-side traceback for an error that stops the run: the launcher receives
+            # it and reports it in one line (with the traceback under -v)
+            quiet = json.dumps(
+                {
+                    "apache_beam.options.pipeline_options": "ERROR",
+                    "apache_beam.runners.common": "CRITICAL",
+                    "apache_beam.runners.worker.sdk_worker": "CRITICAL",
+                    "apache_beam.runners.worker.bundle_processor": "CRITICAL",
+                }
+            )
             args += [
                 "--default_sdk_harness_log_level=WARNING",
                 f"--sdk_harness_log_level_overrides={quiet}",
@@ -339,8 +349,11 @@ def _run_stage(spec: StageRun, options: Any) -> dict[str, Any]:
     _ = outputs[REJECTS] | "WriteRejects" >> io.WriteShards(
         rejects_dir, REJECT_SCHEMA, sort_key=io.reject_sort_key, row_group_rows=1000
     )
-    result = p.run()
-    result.wait_until_finish()
+    from duplexsynth.pipelines.workerlog import filtered_stderr
+
+    with filtered_stderr():  # worker processes' tracebacks and start-up noise (see module)
+        result = p.run()
+        result.wait_until_finish()
     counters = query_counters(result)
     return write_stage_summary(spec, counters, time.monotonic() - started)
 
