@@ -4,7 +4,8 @@
 as a date before its parts could be read as a range, and money before a bare number: dates,
 paces, clock times, heights, years, signs, money, percentages, "per", temperatures, units,
 dimensions and multipliers, ordinals, fractions, scale suffixes, ranges, dotted versions, and
-finally every number left. Words come from ``num2words`` (English).
+finally every number left. Words come from :mod:`duplexsynth.text.numbers` (``num2words``,
+English), which also holds the year rule.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-
-from num2words import num2words
 
 from duplexsynth.rewrite.lexicon import (
     CURRENCIES,
@@ -29,47 +28,21 @@ from duplexsynth.rewrite.lexicon import (
     UNIT_RE,
     UNITS,
 )
+from duplexsynth.text.numbers import (
+    YEAR_RE,
+    int_words,
+    minutes_words,
+    number_words,
+    ordinal_words,
+    year_words,
+)
 
-_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+__all__ = ["normalize_numbers"]
+
 NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 #: an amount of money may also start with the point: "$.50"
 _AMOUNT = rf"(?:{NUM}|\.\d+)"
 _INT = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
-
-
-def _clean(words: str) -> str:
-    return re.sub(r"\s+", " ", words.replace(",", " ")).strip()
-
-
-def digit_words(digits: str) -> str:
-    """``"042"`` -> ``"zero four two"``."""
-    return " ".join(_DIGIT_WORDS[int(c)] for c in digits if c.isdigit())
-
-
-def int_words(s: str) -> str:
-    """An integer string (commas allowed) in words; leading zeros and 16+ digits read digit by digit."""
-    s = s.replace(",", "")
-    if len(s) > 1 and s.startswith("0") or len(s) > 15:
-        return digit_words(s)
-    return _clean(num2words(int(s)))
-
-
-def number_words(s: str) -> str:
-    """``"1,234.5"`` -> ``"one thousand two hundred and thirty-four point five"``."""
-    s = s.replace(",", "")
-    if "." in s:
-        whole, frac = s.split(".", 1)
-        left = int_words(whole) if whole else ""
-        return f"{left} point {digit_words(frac)}".strip()
-    return int_words(s)
-
-
-def ordinal_words(n: int) -> str:
-    return _clean(num2words(n, to="ordinal"))
-
-
-def year_words(n: int) -> str:
-    return _clean(num2words(n, to="year"))
 
 
 def _is_one(s: str) -> bool:
@@ -246,11 +219,7 @@ def _pace(t: str) -> str:
 
 def _minutes(mm: str) -> str:
     n = int(mm)
-    if n == 0:
-        return ""
-    if n < 10:
-        return f"oh {_DIGIT_WORDS[n]}"
-    return int_words(mm)
+    return minutes_words(n) if n else ""
 
 
 def _times(t: str) -> str:
@@ -306,7 +275,7 @@ def _heights(t: str) -> str:
     )
 
 
-_YEAR = r"(1[1-9]\d\d|20\d\d)"
+_YEAR = YEAR_RE
 _YEAR_CUES = (
     r"in|since|by|from|until|till|of|during|before|after|circa|year|years|around|early|late|mid|"
     r"summer|winter|spring|fall|autumn|between|and|to|through|until|the|in early|in late|c\.|ca\."

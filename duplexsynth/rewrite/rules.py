@@ -24,7 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from duplexsynth.rewrite.lexicon import ABBREVIATIONS, COMMON_STARTERS, FILLERS, NUMBER_STARTERS
-from duplexsynth.rewrite.numbers import digit_words, normalize_numbers, ordinal_words
+from duplexsynth.rewrite.numbers import normalize_numbers
+from duplexsynth.text.numbers import digit_words, ordinal_words
 
 RULES_VERSION = "rules-2"
 #: (lower-case trigger, compiled pattern, replacement): a pattern runs only if its trigger is there
