@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from duplexsynth.audio import power_db
+from duplexsynth.audio import rms as rms_level
 from duplexsynth.augment.config import AugmentConfig
 from duplexsynth.augment.signal import (
     fit_length,
     loop_to_length,
     mean_power,
-    power_db,
     raised_cosine_envelope,
 )
 from duplexsynth.augment.sources import AudioFile, AudioIndex, read_mono
@@ -315,7 +316,7 @@ def _hum(params: NoiseParams, g: np.random.Generator, n: int, sr: int) -> np.nda
         if f >= sr / 2:
             break
         y += 10.0 ** (level_db / 20.0) * np.sin(2 * np.pi * f * t + phase)
-    rms = float(np.sqrt(np.mean(y * y))) if n else 0.0
+    rms = rms_level(y)
     floor = g.standard_normal(n) * (rms or 1.0) * 10.0 ** (params.hum_floor_db / 20.0)
     return (y + floor).astype(np.float32)
 
@@ -326,7 +327,7 @@ def _babble(params: NoiseParams, ctx: NoiseContext) -> np.ndarray:
         clip = ctx.clip(t.source, t.index)
         if clip.size == 0:
             continue
-        rms = float(np.sqrt(np.mean(clip.astype(np.float64) ** 2))) or 1.0
+        rms = rms_level(clip) or 1.0
         start = int(round(t.offset_s * ctx.sample_rate))
         stream = loop_to_length(clip / np.float32(rms), ctx.n, start, ctx.sample_rate)
         out += stream * np.float32(10.0 ** (t.gain_db / 20.0))
