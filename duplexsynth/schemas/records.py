@@ -212,10 +212,10 @@ class Reject:
 
 
 def make_reject(dialogue_or_row: Any, stage: str, reason: Any, detail: str) -> Reject:
-    """The one way to build a :class:`Reject`: for a :class:`Dialogue` (or a raw row dict, which
-    may lack fields) with its source fields filled in; ``reason`` is a
-    :class:`~duplexsynth.schemas.reasons.Reason` or its string."""
-    if isinstance(dialogue_or_row, Dialogue):
+    """The one way to build a :class:`Reject`: for a :class:`Dialogue` (or any object with its
+    source fields, or a raw row dict, which may lack fields) with its source fields filled in;
+    ``reason`` is a :class:`~duplexsynth.schemas.reasons.Reason` or its string."""
+    if not isinstance(dialogue_or_row, dict) and hasattr(dialogue_or_row, "source_file"):
         d = dialogue_or_row
         return Reject(d.source_file, d.source_index, d.record_id, stage, str(reason), detail, d.id)
     row = dialogue_or_row if isinstance(dialogue_or_row, dict) else {}

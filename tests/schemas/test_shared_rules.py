@@ -43,3 +43,11 @@ def test_make_reject_from_a_dialogue_and_from_a_partial_row() -> None:
     row = make_reject({"source_index": "3", "id": "x"}, "filter", "malformed", "no turns")
     assert (row.source_file, row.source_index, row.record_id, row.id) == ("", 3, None, "x")
     assert row.reason == "malformed"
+
+
+def test_make_reject_from_any_object_with_source_fields() -> None:
+    class Shell:  # the filter transform screens light stand-ins of a dialogue
+        source_file, source_index, record_id, id = "a.jsonl", 2, "r2", "d2"
+
+    r = make_reject(Shell(), "filter", Reason.DUPLICATE, "dup")
+    assert (r.source_file, r.source_index, r.record_id, r.id) == ("a.jsonl", 2, "r2", "d2")
