@@ -1,4 +1,5 @@
-"""Audio helpers shared by every stage: FLAC bytes in and out, resampling, levels.
+"""Audio helpers shared by every stage: FLAC bytes in and out, resampling, levels (RMS per
+frame, decibels).
 
 Audio travels between stages as FLAC bytes (never float lists). In memory it is float32 in
 [-1, 1], shape ``(n,)`` for mono or ``(n, channels)`` for multichannel.
@@ -51,9 +52,48 @@ def rms(audio: np.ndarray) -> float:
     return float(np.sqrt(np.mean(arr * arr))) if arr.size else 0.0
 
 
+def frame_power(audio: np.ndarray, hop: int, *, pad: bool = False) -> np.ndarray:
+    """Mean square (float64) of consecutive ``hop``-sample frames of mono ``audio``.
+
+    The tail shorter than a frame is dropped, or with ``pad`` zero-padded into one last frame.
+    """
+    arr = np.asarray(audio, dtype=np.float64)
+    if pad:
+        n = int(np.ceil(len(arr) / hop))
+        padded = np.zeros(n * hop)
+        padded[: len(arr)] = arr
+        frames = padded.reshape(n, hop)
+    else:
+        n = len(arr) // hop
+        frames = arr[: n * hop].reshape(n, hop)
+    return np.mean(frames * frames, axis=1)
+
+
+def frame_rms(audio: np.ndarray, hop: int, *, pad: bool = False) -> np.ndarray:
+    """RMS level (float64) of consecutive ``hop``-sample frames (see :func:`frame_power`)."""
+    return np.sqrt(frame_power(audio, hop, pad=pad))
+
+
 def db_to_gain(db: float) -> float:
+    """Amplitude ratio of a level in dB: ``-6`` -> about ``0.5``."""
     return float(10.0 ** (db / 20.0))
 
 
+def db_to_power(db: float) -> float:
+    """Power ratio of a level in dB: ``-10`` -> ``0.1``."""
+    return float(10.0 ** (db / 10.0))
+
+
 def gain_to_db(gain: float, floor_db: float = -120.0) -> float:
+    """Level in dB of an amplitude ratio; ``floor_db`` for zero or less."""
     return float(20.0 * np.log10(gain)) if gain > 0 else floor_db
+
+
+def amplitude_db(amplitude: float) -> float:
+    """dBFS of an amplitude (an RMS or a peak), never below -240 dB (amplitude 1e-12)."""
+    return float(20.0 * np.log10(max(float(amplitude), 1e-12)))
+
+
+def power_db(power: float, floor_db: float = -200.0) -> float:
+    """Level in dB of a power (mean square); ``floor_db`` for zero or less."""
+    return float(10.0 * np.log10(power)) if power > 0 else floor_db

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from duplexsynth.audio import db_to_gain, frame_rms
 from duplexsynth.lang import word_tokens
 from duplexsynth.schemas.records import Word
 
@@ -181,15 +182,13 @@ def voiced_span(
     """
     arr = np.asarray(audio, dtype=np.float64)
     hop = max(1, int(round(frame_s * sample_rate)))
-    n = len(arr) // hop
-    if n == 0:
+    if len(arr) // hop == 0:
         return None
-    frames = arr[: n * hop].reshape(n, hop)
-    level = np.sqrt(np.mean(frames * frames, axis=1))
+    level = frame_rms(arr, hop)
     peak = float(level.max())
     if peak <= 1e-6:
         return None
-    loud = np.nonzero(level >= peak * 10.0 ** (threshold_db / 20.0))[0]
+    loud = np.nonzero(level >= peak * db_to_gain(threshold_db))[0]
     return float(loud[0] * hop / sample_rate), float(
         min(len(arr), (loud[-1] + 1) * hop) / sample_rate
     )

@@ -24,7 +24,16 @@ from duplexsynth.align.textmap import INTERPOLATED, interpolate_all
 from duplexsynth.align.validate import Fixes, validate_words
 from duplexsynth.audio import decode_audio
 from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import ASSISTANT, Backchannel, Dialogue, Reject, Turn, Word
+from duplexsynth.schemas.records import (
+    ASSISTANT,
+    Backchannel,
+    Dialogue,
+    Reject,
+    Turn,
+    Word,
+    exchange_prefix,
+    make_reject,
+)
 
 STAGE = "align"
 
@@ -37,7 +46,7 @@ class _BadInput(Exception):
 
 def _stage_reject(dialogue: Dialogue, reason: Reason, detail: str) -> Reject:
     d = dialogue
-    return Reject(d.source_file, d.source_index, d.record_id, STAGE, str(reason), detail, d.id)
+    return make_reject(d, STAGE, reason, detail)
 
 
 def _text_of(turn: Turn) -> str:
@@ -225,9 +234,7 @@ def _align_prefix(
         try:
             words, method = state.words(turn.tts_words, audio, sr, _text_of(turn), turn.turn_index)
         except AlignmentError as exc:
-            keep = k
-            while keep > 0 and aligned[keep - 1].speaker != ASSISTANT:
-                keep -= 1
+            keep = exchange_prefix(aligned, k)
             detail = f"turn {turn.turn_index} ({turn.speaker}): {exc}"
             return (
                 aligned[:keep],

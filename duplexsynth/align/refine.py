@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from duplexsynth.audio import db_to_gain, frame_rms
 from duplexsynth.schemas.records import Word
 
 FRAME_S = 0.005
@@ -33,13 +34,11 @@ def sound_mask(
     n = int(np.ceil(len(arr) / hop))
     if n == 0:
         return np.zeros(0, dtype=bool)
-    padded = np.zeros(n * hop)
-    padded[: len(arr)] = arr
-    level = np.sqrt(np.mean(padded.reshape(n, hop) ** 2, axis=1))
+    level = frame_rms(arr, hop, pad=True)
     peak = float(level.max())
     if peak <= 0.0:
         return np.zeros(n, dtype=bool)
-    return level >= peak * 10.0 ** (silence_db / 20.0)
+    return level >= peak * db_to_gain(silence_db)
 
 
 def trim_to_sound(

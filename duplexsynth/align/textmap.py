@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from duplexsynth.align.base import AlignmentError, HeardWord
 from duplexsynth.align.zh import read_heard_token
 from duplexsynth.schemas.records import Word
+from duplexsynth.text.numbers import spell_token_number
 
 INTERPOLATED = "interpolated"
 #: speaking-rate guess used to size interpolated words at the edges of a turn
@@ -42,29 +43,19 @@ _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:st|nd|rd|th)?", re.IGNORECASE)
 
 # ------------------------------------------------------------------------------ normalising
 def spell_number(match: str, language: str = "en") -> str:
-    """``"42"`` -> ``"forty-two"``, ``"1990"`` -> ``"nineteen ninety"``, ``"3rd"`` -> ``"third"``.
+    """``"42"`` -> ``"forty-two"``, ``"1990"`` -> ``"nineteen ninety"``, ``"3rd"`` -> ``"third"``
+    (:func:`duplexsynth.text.numbers.spell_token_number`, the year rule included).
 
     Falls back to the digits when ``num2words`` cannot say the number in ``language``.
     """
-    from num2words import num2words
-
     text = match.lower()
     ordinal = text[-2:] in ("st", "nd", "rd", "th")
     if ordinal:
         text = text[:-2]
-    plain = text.replace(",", "")
-    lang = language.split("-")[0].split("_")[0]
     try:
-        if ordinal:
-            return num2words(int(plain), lang=lang, to="ordinal")
-        if "." in plain:
-            return num2words(float(plain), lang=lang)
-        value = int(plain)
-        if "," not in text and len(plain) == 4 and 1100 <= value <= 2099 and value % 100:
-            return num2words(value, lang=lang, to="year")
-        return num2words(value, lang=lang)
+        return spell_token_number(text, language, ordinal=ordinal)
     except (NotImplementedError, ValueError, OverflowError, TypeError):
-        return plain
+        return text.replace(",", "")
 
 
 def normalize_token(token: str, language: str = "en") -> str:

@@ -14,6 +14,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from duplexsynth.audio import db_to_gain
+
 #: channel names that may be augmented, and their stereo index (moshi-finetune's convention)
 CHANNEL_INDEX = {"assistant": 0, "user": 1}
 NOISE_LEVEL_MODES = ("snr", "relative", "dbfs")
@@ -178,7 +180,7 @@ class AugmentConfig:
 
     @property
     def peak_limit(self) -> float:
-        return float(10.0 ** (self.peak_limit_dbfs / 20.0))
+        return db_to_gain(self.peak_limit_dbfs)
 
     @property
     def needs_rirs(self) -> bool:

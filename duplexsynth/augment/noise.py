@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from duplexsynth.audio import db_to_gain, db_to_power, power_db
+from duplexsynth.audio import rms as rms_level
 from duplexsynth.augment.config import AugmentConfig
 from duplexsynth.augment.signal import (
     fit_length,
     loop_to_length,
     mean_power,
-    power_db,
     raised_cosine_envelope,
 )
 from duplexsynth.augment.sources import AudioFile, AudioIndex, read_mono
@@ -279,13 +280,13 @@ def noise_level(
 ) -> tuple[float, dict[str, float]]:
     """The factor that brings ``bed`` (while on) to the sampled level, and the levels reached."""
     p_bed = mean_power(bed, on_mask)
-    ref_power = speech_power if speech_power > 0 else 10.0 ** (FALLBACK_SPEECH_DBFS / 10.0)
+    ref_power = speech_power if speech_power > 0 else db_to_power(FALLBACK_SPEECH_DBFS)
     if params.level_mode == "dbfs":
-        target = 10.0 ** (params.level_db / 10.0)
+        target = db_to_power(params.level_db)
     elif params.level_mode == "snr":
-        target = ref_power / 10.0 ** (params.level_db / 10.0)
+        target = ref_power / db_to_power(params.level_db)
     else:  # relative: noise level re speech level
-        target = ref_power * 10.0 ** (params.level_db / 10.0)
+        target = ref_power * db_to_power(params.level_db)
     k = math.sqrt(target / p_bed) if p_bed > 0 else 0.0
     out = {
         "speech_level_dbfs": round(power_db(speech_power), 3),
@@ -314,9 +315,9 @@ def _hum(params: NoiseParams, g: np.random.Generator, n: int, sr: int) -> np.nda
         f = params.hum_mains_hz * (k + 1)
         if f >= sr / 2:
             break
-        y += 10.0 ** (level_db / 20.0) * np.sin(2 * np.pi * f * t + phase)
-    rms = float(np.sqrt(np.mean(y * y))) if n else 0.0
-    floor = g.standard_normal(n) * (rms or 1.0) * 10.0 ** (params.hum_floor_db / 20.0)
+        y += db_to_gain(level_db) * np.sin(2 * np.pi * f * t + phase)
+    rms = rms_level(y)
+    floor = g.standard_normal(n) * (rms or 1.0) * db_to_gain(params.hum_floor_db)
     return (y + floor).astype(np.float32)
 
 
@@ -326,10 +327,10 @@ def _babble(params: NoiseParams, ctx: NoiseContext) -> np.ndarray:
         clip = ctx.clip(t.source, t.index)
         if clip.size == 0:
             continue
-        rms = float(np.sqrt(np.mean(clip.astype(np.float64) ** 2))) or 1.0
+        rms = rms_level(clip) or 1.0
         start = int(round(t.offset_s * ctx.sample_rate))
         stream = loop_to_length(clip / np.float32(rms), ctx.n, start, ctx.sample_rate)
-        out += stream * np.float32(10.0 ** (t.gain_db / 20.0))
+        out += stream * np.float32(db_to_gain(t.gain_db))
     return out
 
 

@@ -13,13 +13,13 @@ from duplexsynth.augment.augmenter import (
 )
 from duplexsynth.augment.config import AugmentConfig
 from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import Dialogue, Reject
+from duplexsynth.schemas.records import Dialogue, Reject, make_reject
 
 log = logging.getLogger("duplexsynth.augment")
 
 
 def _reject(d: Dialogue, reason: Reason, detail: str) -> Reject:
-    return Reject(d.source_file, d.source_index, d.record_id, STAGE, str(reason), detail, d.id)
+    return make_reject(d, STAGE, reason, detail)
 
 
 class AugmentProcessor:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import soundfile as sf
 
+from duplexsynth.audio import db_to_power, frame_power
+
 #: bit depth of the FLAC subtypes libsndfile writes
 SUBTYPE_BITS = {"PCM_S8": 8, "PCM_16": 16, "PCM_24": 24}
 
@@ -143,12 +145,11 @@ def active_mask(x: np.ndarray, sample_rate: int, floor_db: float = -40.0) -> np.
     mask = np.zeros(x.size, dtype=bool)
     if nf == 0:
         return mask
-    frames = x[: nf * hop].astype(np.float64).reshape(nf, hop)
-    power = np.mean(frames * frames, axis=1)
+    power = frame_power(x, hop)
     top = power.max()
     if top <= 0:
         return mask
-    keep = power >= top * 10.0 ** (floor_db / 10.0)
+    keep = power >= top * db_to_power(floor_db)
     mask[: nf * hop] = np.repeat(keep, hop)
     return mask
 
@@ -159,10 +160,6 @@ def mean_power(x: np.ndarray, mask: np.ndarray | None = None) -> float:
     if sel.size == 0:
         return 0.0
     return float(np.dot(sel, sel)) / sel.size
-
-
-def power_db(power: float, floor_db: float = -200.0) -> float:
-    return float(10.0 * np.log10(power)) if power > 0 else floor_db
 
 
 def raised_cosine_envelope(

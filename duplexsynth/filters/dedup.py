@@ -37,7 +37,7 @@ import numpy as np
 
 from duplexsynth.filters.config import FilterConfig
 from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import Dialogue, Reject
+from duplexsynth.schemas.records import Dialogue, Reject, make_reject
 
 EXACT = "exact"
 NEAR = "near"
@@ -343,15 +343,7 @@ def dedup_dialogues(
     for d in sorted(items, key=lambda x: x.id):
         if d.id in dropped:
             rejects.append(
-                Reject(
-                    d.source_file,
-                    d.source_index,
-                    d.record_id,
-                    "filter",
-                    Reason.DUPLICATE.value,
-                    duplicate_detail(d.id, dropped),
-                    d.id,
-                )
+                make_reject(d, "filter", Reason.DUPLICATE, duplicate_detail(d.id, dropped))
             )
         else:
             kept.append(d)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from duplexsynth.filters.config import FilterConfig
 from duplexsynth.filters.heuristics import Finding, screen_turns
 from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import ASSISTANT, Turn
+from duplexsynth.schemas.records import Turn, exchange_prefix
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,8 @@ def clean_prefix(
     limit = len(turns) if max_exchanges is None else min(len(turns), 2 * max_exchanges)
     hit = screen_turns([t.source_text for t in turns[:limit]], config)
     cut, finding = (limit, None) if hit is None else hit
-    keep = cut
-    while keep > 0 and turns[keep - 1].speaker != ASSISTANT:
-        keep -= 1
     return PrefixVerdict(
-        keep=keep if keep >= 2 else 0,
+        keep=exchange_prefix(turns, cut),
         offending_turn=cut if finding is not None else None,
         finding=finding,
     )

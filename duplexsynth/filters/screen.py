@@ -12,7 +12,7 @@ from typing import Any
 
 from duplexsynth.filters.config import FILTER_VERSION, FilterConfig
 from duplexsynth.filters.prefix import clean_prefix
-from duplexsynth.schemas.records import Dialogue, Reject
+from duplexsynth.schemas.records import Dialogue, Reject, make_reject
 
 STAGE = "filter"
 
@@ -43,15 +43,7 @@ def _verdict(
     """A reject, or (turns to keep, the dialogue's params with ``filter`` verdicts added)."""
     verdict = clean_prefix(dialogue.turns, config, config.max_exchanges)
     if verdict.rejected:
-        return Reject(
-            source_file=dialogue.source_file,
-            source_index=dialogue.source_index,
-            record_id=dialogue.record_id,
-            stage=STAGE,
-            reason=verdict.reason(),
-            detail=verdict.detail(),
-            id=dialogue.id,
-        )
+        return make_reject(dialogue, STAGE, verdict.reason(), verdict.detail())
     cut = None
     if verdict.finding is not None:
         cut = {

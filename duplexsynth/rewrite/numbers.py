@@ -4,79 +4,49 @@
 as a date before its parts could be read as a range, and money before a bare number: dates,
 paces, clock times, heights, years, signs, money, percentages, "per", temperatures, units,
 dimensions and multipliers, ordinals, fractions, scale suffixes, ranges, dotted versions, and
-finally every number left. Words come from ``num2words`` (English).
+finally every number left. This module holds the passes up to signs (dates, paces, clock times,
+heights, years); the quantity passes from money on live in :mod:`duplexsynth.rewrite.quantities`.
+Words come from :mod:`duplexsynth.text.numbers` (``num2words``, English), which also holds the
+year rule.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable
-
-from num2words import num2words
 
 from duplexsynth.rewrite.lexicon import (
-    CURRENCIES,
     CURRENCY_CODE_RE,
     CURRENCY_SYMBOL_RE,
     MONTH_NAMES,
     MONTH_RE,
     MONTHS,
-    PER_NAMES,
-    PER_WORDS,
     SCALE_RE,
-    SCALES,
     UNIT_RE,
-    UNITS,
+)
+from duplexsynth.rewrite.quantities import (
+    arithmetic,
+    cardinals,
+    currency,
+    dotted,
+    fractions,
+    ordinals,
+    per,
+    percent,
+    ranges,
+    re_sub,
+    scales,
+    temperature,
+    units,
+)
+from duplexsynth.text.numbers import (
+    YEAR_RE,
+    int_words,
+    minutes_words,
+    ordinal_words,
+    year_words,
 )
 
-_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-#: an amount of money may also start with the point: "$.50"
-_AMOUNT = rf"(?:{NUM}|\.\d+)"
-_INT = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
-
-
-def _clean(words: str) -> str:
-    return re.sub(r"\s+", " ", words.replace(",", " ")).strip()
-
-
-def digit_words(digits: str) -> str:
-    """``"042"`` -> ``"zero four two"``."""
-    return " ".join(_DIGIT_WORDS[int(c)] for c in digits if c.isdigit())
-
-
-def int_words(s: str) -> str:
-    """An integer string (commas allowed) in words; leading zeros and 16+ digits read digit by digit."""
-    s = s.replace(",", "")
-    if len(s) > 1 and s.startswith("0") or len(s) > 15:
-        return digit_words(s)
-    return _clean(num2words(int(s)))
-
-
-def number_words(s: str) -> str:
-    """``"1,234.5"`` -> ``"one thousand two hundred and thirty-four point five"``."""
-    s = s.replace(",", "")
-    if "." in s:
-        whole, frac = s.split(".", 1)
-        left = int_words(whole) if whole else ""
-        return f"{left} point {digit_words(frac)}".strip()
-    return int_words(s)
-
-
-def ordinal_words(n: int) -> str:
-    return _clean(num2words(n, to="ordinal"))
-
-
-def year_words(n: int) -> str:
-    return _clean(num2words(n, to="year"))
-
-
-def _is_one(s: str) -> bool:
-    try:
-        return float(s.replace(",", "")) == 1.0 and "." not in s
-    except ValueError:
-        return False
+__all__ = ["normalize_numbers"]
 
 
 def _plural_words(words: str) -> str:
@@ -91,15 +61,6 @@ def _plural_words(words: str) -> str:
     return f"{head} {last}".strip()
 
 
-@functools.cache
-def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
-
-
-def _sub(pattern: str, fn: Callable[[re.Match[str]], str], text: str, flags: int = 0) -> str:
-    return _compiled(pattern, flags).sub(fn, text)
-
-
 _DIGIT = re.compile(r"\d")
 _MONTH_WORD = re.compile(rf"(?i)\b{MONTH_RE}\b")
 _MONEY_HINT = re.compile(rf"{CURRENCY_SYMBOL_RE}|\b{CURRENCY_CODE_RE}\b|¢")
@@ -108,7 +69,7 @@ _MONEY_HINT = re.compile(rf"{CURRENCY_SYMBOL_RE}|\b{CURRENCY_CODE_RE}\b|¢")
 def normalize_numbers(t: str, date_order: str) -> str:
     """Every number-like thing in ``t`` in words (see the module docstring for the order)."""
     if not _DIGIT.search(t):
-        return _temperature(t) if "°" in t else t
+        return temperature(t) if "°" in t else t
     t = _dates(t, date_order)
     if ":" in t:
         t = _pace(t)
@@ -118,24 +79,24 @@ def normalize_numbers(t: str, date_order: str) -> str:
     t = _years(t)
     t = _signs(t)
     if _MONEY_HINT.search(t):
-        t = _currency(t)
+        t = currency(t)
     if "%" in t:
-        t = _percent(t)
+        t = percent(t)
     if "/" in t:
-        t = _per(t)
+        t = per(t)
     if "°" in t:
-        t = _temperature(t)
-    t = _units(t)
-    t = _arithmetic(t)
-    t = _ordinals(t)
+        t = temperature(t)
+    t = units(t)
+    t = arithmetic(t)
+    t = ordinals(t)
     if "/" in t:
-        t = _fractions(t)
-    t = _scales(t)
+        t = fractions(t)
+    t = scales(t)
     if "-" in t or "–" in t:
-        t = _ranges(t)
+        t = ranges(t)
     if "." in t:
-        t = _dotted(t)
-    return _cardinals(t)
+        t = dotted(t)
+    return cardinals(t)
 
 
 def _day_ok(d: int) -> bool:
@@ -173,7 +134,7 @@ def _dates(t: str, date_order: str) -> str:
         return m.group(0)
 
     if "-" in t:
-        t = _sub(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w-]|\.\d)", iso, t)
+        t = re_sub(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w-]|\.\d)", iso, t)
 
     def numeric(m: re.Match[str]) -> str:
         a, b, y = int(m.group(1)), int(m.group(3)), _full_year(m.group(4))
@@ -187,7 +148,7 @@ def _dates(t: str, date_order: str) -> str:
             return m.group(0)
         return _date_words(mo, d, y, "md" if mdy else "dm")
 
-    t = _sub(r"(?<![\w./-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\w/]|\.\d)", numeric, t)
+    t = re_sub(r"(?<![\w./-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\w/]|\.\d)", numeric, t)
     if not _MONTH_WORD.search(t):
         return t
 
@@ -198,7 +159,7 @@ def _dates(t: str, date_order: str) -> str:
             return m.group(0)
         return _date_words(mo, d, int(m.group(3)) if m.group(3) else None)
 
-    t = _sub(
+    t = re_sub(
         rf"\b({MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(\d{{4}})\b)?",
         month_day,
         t,
@@ -212,13 +173,13 @@ def _dates(t: str, date_order: str) -> str:
             return m.group(0)
         return _date_words(mo, d, int(m.group(3)) if m.group(3) else None, "dm")
 
-    t = _sub(
+    t = re_sub(
         rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_RE})\b\.?(?:,?\s+(\d{{4}})\b)?",
         day_month,
         t,
         re.I,
     )
-    t = _sub(
+    t = re_sub(
         rf"\b({MONTH_RE})\.?,?\s+(\d{{4}})\b",
         lambda m: f"{MONTH_NAMES[MONTHS[m.group(1).lower()] - 1]} {year_words(int(m.group(2)))}",
         t,
@@ -239,18 +200,14 @@ def _pace(t: str) -> str:
             core = f"{int_words(mins)} {_minutes(secs)}"
         return f"{core} per {unit}"
 
-    return _sub(
+    return re_sub(
         r"(?<![\w:.])(\d{1,2}):([0-5]\d)\s?(?:/|per\s)\s?(mile|mi|km|kilometer|lap)\b", pace, t
     )
 
 
 def _minutes(mm: str) -> str:
     n = int(mm)
-    if n == 0:
-        return ""
-    if n < 10:
-        return f"oh {_DIGIT_WORDS[n]}"
-    return int_words(mm)
+    return minutes_words(n) if n else ""
 
 
 def _times(t: str) -> str:
@@ -272,7 +229,7 @@ def _times(t: str) -> str:
             suffix += "."  # the abbreviation's dot also ended the sentence
         return f"{words} {suffix}"
 
-    t = _sub(
+    t = re_sub(
         r"\b(\d{1,2})(?::([0-5]\d))?(?::([0-5]\d))?\s?([AaPp])\.?\s?[Mm]\.?(?![A-Za-z])",
         ampm,
         t,
@@ -294,19 +251,19 @@ def _times(t: str) -> str:
             words += f" and {int_words(ss.lstrip('0') or '0')} second{'s' if n != 1 else ''}"
         return words
 
-    return _sub(r"(?<![\w:.])(\d{1,2}):([0-5]\d)(?::([0-5]\d))?(?![\w:]|\.\d)", clock, t)
+    return re_sub(r"(?<![\w:.])(\d{1,2}):([0-5]\d)(?::([0-5]\d))?(?![\w:]|\.\d)", clock, t)
 
 
 def _heights(t: str) -> str:
     """5'10" -> five foot ten."""
-    return _sub(
+    return re_sub(
         r"\b(\d)'\s?(\d{1,2})(?:\"|'')",
         lambda m: f"{int_words(m.group(1))} foot {int_words(m.group(2))}",
         t,
     )
 
 
-_YEAR = r"(1[1-9]\d\d|20\d\d)"
+_YEAR = YEAR_RE
 _YEAR_CUES = (
     r"in|since|by|from|until|till|of|during|before|after|circa|year|years|around|early|late|mid|"
     r"summer|winter|spring|fall|autumn|between|and|to|through|until|the|in early|in late|c\.|ca\."
@@ -319,13 +276,13 @@ _CUE_BEFORE = re.compile(rf"(?i)(?:^|\b)(?:{_YEAR_CUES})\s+$")
 def _years(t: str) -> str:
     """Decades ("1990s", "'90s"), eras ("300 BC"), year ranges ("1990-1995", "1990-95") and
     years after a cue word ("in 1999", "since 2010") read as years."""
-    t = _sub(
+    t = re_sub(
         r"(?<![\w,.])(1[1-9]\d0|20\d0)s\b",
         lambda m: _plural_words(year_words(int(m.group(1)))),
         t,
     )
-    t = _sub(r"(?<![\w])'(\d)0s\b", lambda m: _plural_words(int_words(m.group(1) + "0")), t)
-    t = _sub(
+    t = re_sub(r"(?<![\w])'(\d)0s\b", lambda m: _plural_words(int_words(m.group(1) + "0")), t)
+    t = re_sub(
         r"\b(\d{1,4})\s?(BCE|BC|CE|AD)\b",
         lambda m: f"{year_words(int(m.group(1)))} {' '.join(m.group(2))}",
         t,
@@ -339,7 +296,7 @@ def _years(t: str) -> str:
             return m.group(0)
         return f"{year_words(a)} to {year_words(b)}"
 
-    t = _sub(rf"(?<![\w.,-]){_YEAR}\s?[-–]\s?(\d{{4}}|\d{{2}})(?![\w%]|\.\d|\s?%)", yrange, t)
+    t = re_sub(rf"(?<![\w.,-]){_YEAR}\s?[-–]\s?(\d{{4}}|\d{{2}})(?![\w%]|\.\d|\s?%)", yrange, t)
 
     def cued(m: re.Match[str]) -> str:
         window = m.string[max(0, m.start() - 12) : m.start()]
@@ -347,233 +304,10 @@ def _years(t: str) -> str:
             return year_words(int(m.group(1)))
         return m.group(0)
 
-    return _sub(rf"(?<![\w.,]){_YEAR}\b(?![.,]\d|\s?%|\s*(?:{UNIT_RE}|{SCALE_RE})\b)", cued, t)
+    return re_sub(rf"(?<![\w.,]){_YEAR}\b(?![.,]\d|\s?%|\s*(?:{UNIT_RE}|{SCALE_RE})\b)", cued, t)
 
 
 def _signs(t: str) -> str:
     """Signs: "-5" -> "minus 5", "+3" -> "plus 3" (a sign that stands before a number)."""
     t = re.sub(rf"(?<![\w)\].,%])-(?={CURRENCY_SYMBOL_RE}?\d)", "minus ", t)
     return re.sub(r"(?<![\w)\].,%])\+(?=\d)", "plus ", t)
-
-
-def _money(amount: str, cur: str, scale: str | None) -> str:
-    one, many, minor_one, minor_many = CURRENCIES[cur]
-    if scale:
-        return f"{number_words(amount)} {SCALES[scale]} {many}"
-    clean = amount.replace(",", "")
-    whole, _, frac = clean.partition(".")
-    if frac and len(frac) > 2 or (frac and minor_one is None):
-        return f"{number_words(amount)} {many}"
-    cents = int((frac + "0")[:2]) if frac else 0
-    whole_n = int(whole) if whole else 0
-    parts = []
-    if whole_n or not cents:
-        parts.append(f"{int_words(whole or '0')} {one if whole_n == 1 else many}")
-    if cents:
-        parts.append(f"{int_words(str(cents))} {minor_one if cents == 1 else minor_many}")
-    return " and ".join(parts)
-
-
-def _currency(t: str) -> str:
-    """Money: "$5" "$5.50" "$0.99" "$1.5 million" "$3k" "$5-10" "€20" "20 EUR" "USD 100" "50¢"."""
-    scale = rf"(?:\s?({SCALE_RE})\b)?"
-
-    def rng(m: re.Match[str]) -> str:
-        cur = m.group(1).strip()
-        sc = m.group(4)
-        unit = f" {SCALES[sc]}" if sc else ""
-        return (
-            f"{number_words(m.group(2))} to {number_words(m.group(3))}{unit} {CURRENCIES[cur][1]}"
-        )
-
-    t = _sub(
-        rf"({CURRENCY_SYMBOL_RE}|{CURRENCY_CODE_RE}\s?)({NUM})\s?(?:-|–|to)\s?(?:{CURRENCY_SYMBOL_RE})?({NUM}){scale}",
-        rng,
-        t,
-    )
-    t = _sub(
-        rf"({CURRENCY_SYMBOL_RE}|\b{CURRENCY_CODE_RE}\s?)({_AMOUNT}){scale}",
-        lambda m: _money(m.group(2), m.group(1).strip(), m.group(3)),
-        t,
-    )
-    t = _sub(
-        rf"(?<![\w.])({NUM}){scale}\s?({CURRENCY_SYMBOL_RE}|{CURRENCY_CODE_RE}\b)",
-        lambda m: _money(m.group(1), m.group(3), m.group(2)),
-        t,
-    )
-    t = _sub(
-        r"(?<![\w.])(\d+)\s?¢",
-        lambda m: f"{int_words(m.group(1))} cent{'' if m.group(1) == '1' else 's'}",
-        t,
-    )
-    return t
-
-
-def _percent(t: str) -> str:
-    """Percentages: "5%" "3.5 %" "10-20%" "5 to 10%"."""
-    t = _sub(
-        rf"(?<![\w.])({NUM})\s?%?\s?(?:-|–|to)\s?({NUM})\s?%",
-        lambda m: f"{number_words(m.group(1))} to {number_words(m.group(2))} percent",
-        t,
-    )
-    return _sub(rf"(?<![\w.])({NUM})\s?%", lambda m: f"{number_words(m.group(1))} percent", t)
-
-
-def _per(t: str) -> str:
-    """Rates: "/month" after a number or unit -> " per month" ("$5/month", "mg/kg", "km/h")."""
-    return _sub(
-        rf"(?<=[\w%$€£¥²³])\s?/\s?({PER_WORDS})\b",
-        lambda m: f" per {PER_NAMES.get(m.group(1), m.group(1))}",
-        t,
-    )
-
-
-def _temperature(t: str) -> str:
-    def deg(m: re.Match[str], num: int, unit: int) -> str:
-        n = m.group(num)
-        scale = {"C": " Celsius", "F": " Fahrenheit", "K": " kelvin"}.get(m.group(unit) or "", "")
-        return f"{number_words(n)} degree{'' if _is_one(n) else 's'}{scale}"
-
-    t = _sub(
-        rf"(?<![\w.])({NUM})\s?°?\s?(?:-|–|to)\s?({NUM})\s?°\s?([CFK])?\b",
-        lambda m: f"{number_words(m.group(1))} to {deg(m, 2, 3)}",
-        t,
-    )
-    t = _sub(rf"(?<![\w.])({NUM})\s?°\s?([CFK])?\b", lambda m: deg(m, 1, 2), t)
-    return _sub(
-        r"°\s?([CF])\b", lambda m: f" degrees {'Celsius' if m.group(1) == 'C' else 'Fahrenheit'}", t
-    )
-
-
-def _units(t: str) -> str:
-    """Units: "5 km" "1 kg" "3.5GB" "3-5 km" "20 mg per kg"; singular for exactly one."""
-    end = r"(?![\w/²³])"
-
-    def rng(m: re.Match[str]) -> str:
-        return f"{number_words(m.group(1))} to {number_words(m.group(2))} {UNITS[m.group(3)][1]}"
-
-    t = _sub(rf"(?<![\w.])({NUM})\s?(?:-|–|to)\s?({NUM})\s?({UNIT_RE}){end}", rng, t)
-
-    def one(m: re.Match[str]) -> str:
-        n, unit = m.group(1), m.group(2)
-        return f"{number_words(n)} {UNITS[unit][0] if _is_one(n) else UNITS[unit][1]}"
-
-    # "20 min. of rest": the abbreviation's dot is not a sentence end before a lower-case word
-    t = _sub(rf"(?<![\w.])({NUM})\s?({UNIT_RE}){end}(?:\.(?=\s+[a-z]))?", one, t)
-    return _sub(rf"\bper ({UNIT_RE}){end}", lambda m: f"per {UNITS[m.group(1)][0]}", t)
-
-
-def _arithmetic(t: str) -> str:
-    """Dimensions and multipliers: "2x" -> "two times", "1920x1080" -> "... by ...",
-    "3 * 4" -> "... times ...", "#5" -> "number 5", "3:2" -> "three to two"."""
-    t = _sub(
-        rf"(?<![\w.])({NUM})\s?[x×]\s?({NUM})(?![\w.])",
-        lambda m: f"{number_words(m.group(1))} by {number_words(m.group(2))}",
-        t,
-    )
-    t = _sub(rf"(?<![\w.])({NUM})[x×](?![\w])", lambda m: f"{number_words(m.group(1))} times", t)
-    t = re.sub(r"(?<=\d)\s*\*\s*(?=\d)", " times ", t)
-    t = re.sub(r"#(?=\d)", "number ", t)
-    return _sub(
-        r"(?<![\w:.])(\d+):(\d+)(?![\w:]|\.\d)",
-        lambda m: f"{int_words(m.group(1))} to {int_words(m.group(2))}",
-        t,
-    )
-
-
-def _ordinals(t: str) -> str:
-    return _sub(
-        r"(?<![\w.])(\d{1,3}(?:,\d{3})*|\d+)(st|nd|rd|th)\b",
-        lambda m: ordinal_words(int(m.group(1).replace(",", ""))),
-        t,
-        re.I,
-    )
-
-
-def _fraction_words(num: int, den: int) -> str:
-    if den == 2:
-        noun = "half" if num == 1 else "halves"
-    elif den == 4:
-        noun = "quarter" if num == 1 else "quarters"
-    else:
-        noun = ordinal_words(den) + ("" if num == 1 else "s")
-    return f"{int_words(str(num))} {noun}"
-
-
-def _fractions(t: str) -> str:
-    """Fractions: "1 1/2" -> "one and a half", "3/4" -> "three quarters", "17/23" -> "seventeen over
-    twenty-three", "24/7" -> "twenty-four seven"."""
-
-    def mixed(m: re.Match[str]) -> str:
-        whole, num, den = m.group(1), int(m.group(2)), int(m.group(3))
-        if not 2 <= den <= 16 or num >= den:
-            return m.group(0)
-        frac = "a half" if (num, den) == (1, 2) else _fraction_words(num, den)
-        if (num, den) == (1, 4):
-            frac = "a quarter"
-        return f"{int_words(whole)} and {frac}"
-
-    t = _sub(r"(?<![\w./])(\d+)\s(\d{1,2})/(\d{1,2})(?![\w/]|\.\d)", mixed, t)
-
-    def simple(m: re.Match[str]) -> str:
-        a, b = m.group(1), m.group(2)
-        if (a, b) == ("24", "7"):
-            return "twenty-four seven"
-        num, den = int(a), int(b)
-        if den == 0:
-            return f"{int_words(a)} over zero"
-        if 2 <= den <= 16 and num < 100:
-            return _fraction_words(num, den)
-        return f"{number_words(a)} over {number_words(b)}"
-
-    return _sub(r"(?<![\w./])(\d+)/(\d+)(?![\w/]|\.\d)", simple, t)
-
-
-def _scales(t: str) -> str:
-    """Scale suffixes without currency: "5k" "3M" "2bn"; "a 10k race" -> "ten K race"."""
-    t = _sub(
-        r"(?<![\w.])(\d+)[kK](?=\s+(?:race|run|runs|races|walk|swim|event)\b)",
-        lambda m: f"{int_words(m.group(1))} K",
-        t,
-    )
-    return _sub(
-        r"(?<![\w.])(" + NUM + r")\s?(k|K|M|MM|mn|B|bn|tn)\b",
-        lambda m: f"{number_words(m.group(1))} {SCALES[m.group(2)]}",
-        t,
-    )
-
-
-def _ranges(t: str) -> str:
-    """Ranges: "3-5" "10–20" "3 - 5" -> "three to five"."""
-    return _sub(
-        rf"(?<![\w.-])({NUM})\s?[-–]\s?({NUM})(?![\w]|\.\d|-)",
-        lambda m: f"{number_words(m.group(1))} to {number_words(m.group(2))}",
-        t,
-    )
-
-
-def _dotted(t: str) -> str:
-    """Versions and addresses "3.11.2" -> "three point eleven point two"."""
-    return _sub(
-        r"(?<![\w.])(\d+(?:\.\d+){2,})(?![\w]|\.\d)",
-        lambda m: " point ".join(int_words(p) for p in m.group(1).split(".")),
-        t,
-    )
-
-
-def _cardinals(t: str) -> str:
-    """Every number left: "42" "1,234" "3.14" ".5"; digits glued to letters get spaces ("B2B")."""
-
-    def card(m: re.Match[str]) -> str:
-        s = m.group(0)
-        before = m.string[m.start() - 1] if m.start() else " "
-        after = m.string[m.end()] if m.end() < len(m.string) else " "
-        words = number_words(s)
-        if before.isalpha():
-            words = " " + words
-        if after.isalpha():
-            words += " "
-        return words
-
-    t = _sub(r"(?<!\d)(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|(?<![\w])\.\d+", card, t)
-    return t

@@ -14,14 +14,22 @@ from duplexsynth.rewrite.rules import (
 )
 from duplexsynth.schemas.limits import oversize
 from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import ASSISTANT, SPEAKERS, USER, Dialogue, Reject
+from duplexsynth.schemas.records import (
+    ASSISTANT,
+    SPEAKERS,
+    USER,
+    Dialogue,
+    Reject,
+    exchange_prefix,
+    make_reject,
+)
 from duplexsynth.schemas.rng import dialogue_rng
 
 STAGE = "rewrite"
 
 
 def _reject(d: Dialogue, reason: Reason, detail: str) -> Reject:
-    return Reject(d.source_file, d.source_index, d.record_id, STAGE, str(reason), detail, d.id)
+    return make_reject(d, STAGE, reason, detail)
 
 
 def check_input(dialogue: Dialogue) -> str | None:
@@ -104,8 +112,7 @@ def _rewrite_rules(dialogue: Dialogue, config: RewriteConfig, seed: int) -> Dial
         cut = None
     if cut is not None:
         # the clean prefix, as the filter keeps it: whole exchanges ending on an assistant turn
-        while turns and turns[-1].speaker != ASSISTANT:
-            turns.pop()
+        del turns[exchange_prefix(turns, len(turns)) :]
         if len(turns) < 2:
             return _reject(dialogue, Reason.REWRITE_ERROR, cut["detail"])
         fillers = [f for f in fillers if f["turn"] < len(turns)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,6 +209,35 @@ class Reject:
 
     def to_row(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def make_reject(dialogue_or_row: Any, stage: str, reason: Any, detail: str) -> Reject:
+    """The one way to build a :class:`Reject`: for a :class:`Dialogue` (or any object with its
+    source fields, or a raw row dict, which may lack fields) with its source fields filled in;
+    ``reason`` is a :class:`~duplexsynth.schemas.reasons.Reason` or its string."""
+    if not isinstance(dialogue_or_row, dict) and hasattr(dialogue_or_row, "source_file"):
+        d = dialogue_or_row
+        return Reject(d.source_file, d.source_index, d.record_id, stage, str(reason), detail, d.id)
+    row = dialogue_or_row if isinstance(dialogue_or_row, dict) else {}
+    return Reject(
+        source_file=str(row.get("source_file") or ""),
+        source_index=int(row.get("source_index") or 0),
+        record_id=row.get("record_id"),
+        stage=stage,
+        reason=str(reason),
+        detail=detail,
+        id=row.get("id"),
+    )
+
+
+def exchange_prefix(turns: Sequence[Turn], end: int) -> int:
+    """The prefix rule: how many of ``turns[:end]`` to keep so that the dialogue ends on an
+    assistant turn (a trailing user turn without its answer is dropped); 0 when that leaves no
+    complete user/assistant exchange. The filter, rewrite and align stages all cut with it."""
+    keep = min(end, len(turns))
+    while keep > 0 and turns[keep - 1].speaker != ASSISTANT:
+        keep -= 1
+    return keep if keep >= 2 else 0
 
 
 def _json_default(value: Any) -> Any:

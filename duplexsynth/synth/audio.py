@@ -18,7 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from duplexsynth.audio import db_to_gain, encode_flac, gain_to_db, resample
+from duplexsynth.audio import (
+    amplitude_db,
+    db_to_gain,
+    encode_flac,
+    frame_rms,
+    gain_to_db,
+    resample,
+    rms,
+)
 
 _FRAME_S = 0.01
 _MIN_LUFS_S = 0.4
@@ -66,13 +74,10 @@ def frame_levels_db(audio: np.ndarray, sr: int) -> np.ndarray:
     n = max(1, int(sr * _FRAME_S))
     usable = len(audio) // n * n
     if usable == 0:
-        return np.full(1, -120.0) if not len(audio) else np.array([_db(np.sqrt(np.mean(audio**2)))])
-    frames = audio[:usable].astype(np.float64).reshape(-1, n)
-    return 20.0 * np.log10(np.sqrt(np.mean(frames * frames, axis=1)) + 1e-12)
-
-
-def _db(x: float) -> float:
-    return float(20.0 * np.log10(max(float(x), 1e-12)))
+        if not len(audio):
+            return np.full(1, -120.0)
+        return np.array([amplitude_db(np.sqrt(np.mean(audio**2)))])
+    return 20.0 * np.log10(frame_rms(audio[:usable], n) + 1e-12)
 
 
 def raw_stats(audio: np.ndarray, sr: int, clip_level: float, silence_db: float) -> RawStats:
@@ -116,7 +121,7 @@ def measure_level(audio: np.ndarray, sr: int, silence_db: float) -> tuple[float,
     levels = frame_levels_db(audio, sr)
     active = levels[levels > silence_db]
     if not active.size:
-        return _db(np.sqrt(np.mean(audio.astype(np.float64) ** 2)) if len(audio) else 0.0), "rms"
+        return amplitude_db(rms(audio)), "rms"
     power = np.mean(10.0 ** (active / 10.0))
     return float(10.0 * np.log10(power)), "rms"
 

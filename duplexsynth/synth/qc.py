@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from duplexsynth.audio import amplitude_db, db_to_gain
 from duplexsynth.lang import word_tokens
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.synth.audio import RawStats
@@ -50,11 +51,11 @@ def spoken_counts(text: str) -> tuple[int, int]:
 
 def check_signal(text: str, stats: RawStats, config: SynthConfig) -> QCFailure | None:
     """The checks that need only the raw audio's measurements (empty, clipping, duration)."""
-    empty_peak = 10.0 ** (config.empty_peak_dbfs / 20.0)
+    empty_peak = db_to_gain(config.empty_peak_dbfs)
     if stats.duration_s <= 0 or stats.peak < empty_peak or stats.active_s < config.min_active_s:
         return QCFailure(
             Reason.TTS_EMPTY,
-            f"silent output: {stats.duration_s:.2f}s long, peak {_dbfs(stats.peak):.1f} dBFS, "
+            f"silent output: {stats.duration_s:.2f}s long, peak {amplitude_db(stats.peak):.1f} dBFS, "
             f"{stats.active_s:.2f}s above {config.silence_threshold_dbfs:.0f} dBFS",
         )
     if stats.clipped_fraction > config.max_clipped_fraction:
@@ -85,10 +86,6 @@ def check_signal(text: str, stats: RawStats, config: SynthConfig) -> QCFailure |
             f"({words / speech_s:.2f} words/s, {chars / speech_s:.1f} letters/s)",
         )
     return None
-
-
-def _dbfs(x: float) -> float:
-    return float(20.0 * np.log10(max(x, 1e-12)))
 
 
 def word_error_rate(reference: str, hypothesis: str, language: str = "en") -> float:

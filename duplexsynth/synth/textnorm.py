@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from num2words import num2words
-
 from duplexsynth.lang import join_tokens, word_tokens
+from duplexsynth.text.numbers import minutes_words, spell_token_number
 
 _LEAD = re.compile(r"^[\"'“‘(\[{«]+")
 _TRAIL = re.compile(r"[\"'”’)\]}».,;:!?…]+$")
@@ -37,10 +36,7 @@ def tokens(text: str) -> list[str]:
 
 
 def _cardinal(digits: str) -> str:
-    value = digits.replace(",", "")
-    if "." in value:
-        return num2words(float(value), lang="en")
-    return num2words(int(value), lang="en")
+    return spell_token_number(digits, years=False)
 
 
 def _plural(n: int, word: str) -> str:
@@ -57,44 +53,37 @@ def _spell_core(core: str) -> str:
     if m:
         unit, sub = _CURRENCY_NAMES[m.group(1)]
         whole = int(m.group(2).replace(",", ""))
-        text = f"{num2words(whole, lang='en')} {_plural(whole, unit)}"
+        text = f"{_cardinal(str(whole))} {_plural(whole, unit)}"
         if m.group(3):
             cents = int(m.group(3).ljust(2, "0"))
             if cents:
-                text += f" and {num2words(cents, lang='en')} {_plural(cents, sub)}"
+                text += f" and {_cardinal(str(cents))} {_plural(cents, sub)}"
         return text
     m = _PERCENT.match(core)
     if m:
         return f"{_cardinal(m.group(1))} percent"
     m = _ORDINAL.match(core)
     if m:
-        return num2words(int(m.group(1)), lang="en", to="ordinal")
+        return spell_token_number(m.group(1), ordinal=True)
     m = _MERIDIEM.match(core)
     if m:
-        hour = num2words(int(m.group(1)), lang="en")
+        hour = _cardinal(str(int(m.group(1))))
         minutes = m.group(2)
-        mins = "" if not minutes or minutes == "00" else " " + _minutes(int(minutes))
+        mins = "" if not minutes or minutes == "00" else " " + minutes_words(int(minutes))
         return f"{hour}{mins} {m.group(3).lower()} m"
     m = _CLOCK.match(core)
     if m:
         hour, minutes = int(m.group(1)), int(m.group(2))
         if hour <= 24 and minutes < 60:
-            tail = "o'clock" if minutes == 0 else _minutes(minutes)
-            return f"{num2words(hour, lang='en')} {tail}"
+            tail = "o'clock" if minutes == 0 else minutes_words(minutes)
+            return f"{_cardinal(str(hour))} {tail}"
     m = _NUMBER.match(core)
     if m:
-        plain = m.group(1)
-        if not m.group(2) and "," not in plain and len(plain) == 4 and 1100 <= int(plain) <= 2099:
-            return num2words(int(plain), lang="en", to="year")
-        return _cardinal(plain + (m.group(2) or ""))
+        return spell_token_number(m.group(1) + (m.group(2) or ""))
     # digits mixed with other characters ("COVID-19", "3/4", "mp3"): spell each digit run
     spelled = _DIGITS.sub(lambda d: f" {_cardinal(d.group(0))} ", core)
     spelled = spelled.replace("/", " ").replace("-", " ").replace("&", " and ")
     return re.sub(r"\s+", " ", spelled).strip()
-
-
-def _minutes(minutes: int) -> str:
-    return f"oh {num2words(minutes, lang='en')}" if minutes < 10 else num2words(minutes, lang="en")
 
 
 @lru_cache(maxsize=65536)

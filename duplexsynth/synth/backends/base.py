@@ -4,6 +4,10 @@ A backend turns one text and one voice's parameters into mono float32 audio at t
 native sample rate, plus word timings (one per whitespace token of the text) when the engine
 can give them. Backends are plain objects: construct cheaply, load models in :meth:`load`
 (called once per worker process), then call :meth:`synthesize` many times.
+
+:meth:`TTSBackend.synthesize` owns what every engine does first (check the voice parameters,
+load, turn the text into speakable tokens with :func:`duplexsynth.synth.textnorm.speakable`,
+refuse an empty text) and hands an engine's :meth:`TTSBackend.speak` only the speaking.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ class TTSResult:
 
 
 class TTSBackend:
-    """Base class: subclasses set :attr:`name`, implement :meth:`synthesize` and :meth:`version`.
+    """Base class: subclasses set :attr:`name`, implement :meth:`speak` and :meth:`version`.
 
     ``params`` passed to :meth:`synthesize` are the voice's parameters from the voice bank
     (engine-specific: a Piper speaker and length scale, a Kokoro voice or blend, an espeak
@@ -72,8 +76,31 @@ class TTSBackend:
                 f"known: {', '.join(sorted(cls.param_keys)) or '(none)'}"
             )
 
+    def prepare(self, params: dict[str, Any]) -> None:
+        """Make the engine ready for a voice; by default :meth:`load`."""
+        self.load()
+
     def synthesize(self, text: str, params: dict[str, Any]) -> TTSResult:
-        """Speak ``text`` with the voice described by ``params``."""
+        """Speak ``text`` with the voice described by ``params``.
+
+        Checks ``params`` (``ValueError``), prepares the engine, spells the text for speech
+        (numbers, symbols) token by token and raises :class:`TTSError` when nothing is left to
+        say; then :meth:`speak` does the engine's part.
+        """
+        from duplexsynth.synth.textnorm import speakable
+
+        self.validate_params(params)
+        self.prepare(params)
+        spoken_text, spoken_tokens = speakable(text)
+        if not spoken_tokens:
+            raise TTSError("nothing to say: empty text")
+        return self.speak(text, spoken_text, spoken_tokens, params)
+
+    def speak(
+        self, text: str, spoken_text: str, spoken_tokens: list[str], params: dict[str, Any]
+    ) -> TTSResult:
+        """The engine's part of :meth:`synthesize`: ``spoken_text`` is what to read,
+        ``spoken_tokens`` its per-token forms (one per whitespace token of ``text``)."""
         raise NotImplementedError
 
     def synthesize_many(

@@ -263,12 +263,9 @@ class CosyVoiceBackend(TTSBackend):
         return self._register(wav, prompt_transcript(str(params["prompt_text"]), gen))
 
     # ---------------------------------------------------------------------------- synthesis
-    def synthesize(self, text: str, params: dict[str, Any]) -> TTSResult:
-        self.validate_params(params)
-        self.load()
-        spoken_text, tokens = speakable(text)
-        if not tokens:
-            raise TTSError("nothing to say: empty text")
+    def speak(
+        self, text: str, spoken_text: str, spoken_tokens: list[str], params: dict[str, Any]
+    ) -> TTSResult:
         speed = float(params.get("speed", 1.0))
         with self._lock:  # one utterance at a time: torch's RNG is seeded per utterance
             spk = self._speaker_for(params, spoken_text)

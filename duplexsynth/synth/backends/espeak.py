@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from duplexsynth.synth.backends.base import BackendUnavailable, TTSBackend, TTSError, TTSResult
-from duplexsynth.synth.textnorm import speakable, tokens
+from duplexsynth.synth.textnorm import tokens
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _EVENT_WORD = 1
@@ -173,15 +173,12 @@ class EspeakBackend(TTSBackend):
             i += 1
         return 0
 
-    def synthesize(self, text: str, params: dict[str, Any]) -> TTSResult:
-        self.validate_params(params)
-        self.load()
-        _, spoken_tokens = speakable(text)
+    def speak(
+        self, text: str, spoken_text: str, spoken_tokens: list[str], params: dict[str, Any]
+    ) -> TTSResult:
         # one space between tokens: word events are mapped back by character position (espeak's
         # Mandarin voice gives one event per syllable and sounds the same with or without them)
         spoken_text = " ".join(spoken_tokens)
-        if not spoken_tokens:
-            raise TTSError("nothing to say: empty text")
         voice = str(params.get("voice", "en-us"))
         voice = _ALIASES.get(voice.lower(), voice)
         if params.get("variant"):

@@ -29,7 +29,6 @@ from duplexsynth.synth.backends.base import (
     float_audio,
 )
 from duplexsynth.synth.backends.timing import align_tokens, timed_stream
-from duplexsynth.synth.textnorm import speakable
 
 #: the tensor holding per-token frame counts in the Kokoro-82M export
 DURATION_TENSOR = "/encoder/Clip_output_0"
@@ -156,12 +155,9 @@ class KokoroBackend(TTSBackend):
             mix = part if mix is None else mix + part
         return mix.astype(np.float32)
 
-    def synthesize(self, text: str, params: dict[str, Any]) -> TTSResult:
-        self.validate_params(params)
-        self.load()
-        spoken_text, spoken_tokens = speakable(text)
-        if not spoken_tokens:
-            raise TTSError("nothing to say: empty text")
+    def speak(
+        self, text: str, spoken_text: str, spoken_tokens: list[str], params: dict[str, Any]
+    ) -> TTSResult:
         lang = params.get("lang", "en-us")
         try:
             audio, sr, timings = self._kokoro.create_timed(

