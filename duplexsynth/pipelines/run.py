@@ -39,6 +39,7 @@ from duplexsynth.pipelines.stage import (
     MAIN,
     REJECTS,
     audio_seconds,
+    available_cores,
     local_workers,
     pipeline_options,
 )
@@ -382,6 +383,16 @@ def remove_stale_temp(output_root: str) -> None:
             fs.remove_tree(folder)
 
 
+def split_engine_threads(spec: RunSpec) -> None:
+    """Local worker processes share the cores: a TTS engine left at its default thread count
+    (all cores, ONNX Runtime's default) gets ``cores // workers`` threads in each process, so
+    the processes do not fight over the same cores. Thread counts never change the audio."""
+    synth = spec.config.stages.get("synth")
+    workers = local_workers(spec.beam_args, spec.workers)
+    if synth is not None and workers > 1 and not synth.engine_threads:
+        synth.engine_threads = max(1, available_cores() // workers)
+
+
 def run_pipeline(spec: RunSpec) -> dict[str, Any]:
     """Build and run the whole DAG; returns (and writes) the run summary.
 
@@ -392,6 +403,7 @@ def run_pipeline(spec: RunSpec) -> dict[str, Any]:
 
     options = pipeline_options(spec.beam_args, spec.workers)
     fs.set_options(options)  # object-store settings (s3_endpoint_url, ...) for this process
+    split_engine_threads(spec)
     out_root = str(spec.output_root)
     # a bad --input or an unreachable server fails here, before OUT is touched
     build_source(spec)
