@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from duplexsynth.audio import decode_audio
 from duplexsynth.lang import has_han
@@ -332,6 +331,7 @@ def validate_output(output_root: str | Path, max_problems: int | None = None) ->
     An output root marked as unfinished (``_RUNNING``: killed or still running; ``_FAILED``)
     is refused with one ``run`` problem before any shard is read.
     """
+    from duplexsynth.pipelines.io import parquet_file
     from duplexsynth.pipelines.outdir import incomplete_reason
 
     result = ValidationResult()
@@ -342,7 +342,7 @@ def validate_output(output_root: str | Path, max_problems: int | None = None) ->
     seen: dict[str, str] = {}
     for path in dialogue_files(output_root):
         result.files += 1
-        pf = pq.ParquetFile(path)
+        pf = parquet_file(path)
         schema = pf.schema_arrow
         file_problems = check_schema(path, schema)
         result.problems.extend(file_problems)

@@ -205,7 +205,11 @@ class Synthesizer:
     def _prompt_digest(self, path: str) -> str:
         if path not in self._prompt_digests:
             try:
-                self._prompt_digests[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+                from duplexsynth.synth.backends.cosyvoice_files import audio_source
+
+                src = audio_source(path)
+                data = src.getvalue() if hasattr(src, "getvalue") else Path(src).read_bytes()
+                self._prompt_digests[path] = hashlib.sha256(data).hexdigest()
             except OSError:
                 self._prompt_digests[path] = "missing"
         return self._prompt_digests[path]

@@ -230,12 +230,10 @@ def _voice(raw: Any, index: int, base_dir: Path, source: str, validate: bool) ->
         raise ValueError(f"{where}: params must be a mapping, got {params!r}")
     prompt_wav = raw.get("prompt_wav")
     if prompt_wav:
-        p = Path(prompt_wav)
-        prompt_wav = str(p if p.is_absolute() else (base_dir / p).resolve())
+        prompt_wav = _bank_relative(str(prompt_wav), base_dir)
     for key in ("short_prompt_wav",):  # a cloning clip inside params: also bank-relative
         if params.get(key):
-            p = Path(params[key])
-            params = {**params, key: str(p if p.is_absolute() else (base_dir / p).resolve())}
+            params = {**params, key: _bank_relative(str(params[key]), base_dir)}
     tags = raw.get("tags") or ()
     voice = Voice(
         id=vid,
@@ -255,3 +253,11 @@ def _voice(raw: Any, index: int, base_dir: Path, source: str, validate: bool) ->
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
     return voice
+
+
+def _bank_relative(path: str, base_dir: Path) -> str:
+    """A prompt clip's path: object-store URLs as given, local paths relative to the bank."""
+    if "://" in path:
+        return path
+    p = Path(path)
+    return str(p if p.is_absolute() else (base_dir / p).resolve())

@@ -335,3 +335,53 @@ def test_default_voices_with_cache_on_s3_leave_no_local_s3_folder(s3_run, tmp_pa
     assert bucket.keys("cache-default/synth/")
     assert list(tmp_path.iterdir()) == []
     _no_local_s3_folder(tmp_path)
+
+
+def test_validate_and_export_commands_take_an_s3_out(s3_run, tmp_path) -> None:
+    """The product commands read OUT on object storage with Beam's options after `--`."""
+    bucket, _, _, _ = s3_run
+    out = f"{bucket.url}/out"
+    res = cli(["validate", out, "--", *bucket.beam_args], cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr[-3000:]
+    assert res.stdout.startswith("OK"), res.stdout
+    written = json.loads(bucket.get("out/summary.json"))["dialogues_written"]
+    dest = tmp_path / "moshi"
+    res = cli(["export", "moshi", out, str(dest), "--", *bucket.beam_args], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert len(list(dest.rglob("*.wav"))) == written
+    missing = cli(["validate", f"{bucket.url}/nothing-here", "--", *bucket.beam_args], cwd=tmp_path)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_voice_prompt_audio_on_s3_reads_like_a_local_file(s3_endpoint: str, tmp_path) -> None:
+    """A CosyVoice voice's prompt clip may live on object storage beside the data."""
+    import numpy as np
+    import soundfile as sf
+
+    from duplexsynth import fs
+    from duplexsynth.synth.backends.cosyvoice import CosyVoiceBackend
+    from duplexsynth.synth.backends.cosyvoice_files import load_prompt_audio
+    from duplexsynth.synth.voices import parse_voice_bank
+
+    t = np.arange(22050 * 3) / 22050
+    local = tmp_path / "prompt.wav"
+    sf.write(local, (0.3 * np.sin(2 * np.pi * 180 * t)).astype(np.float32), 22050)
+    bucket = new_bucket(s3_endpoint)
+    bucket.put("voices/prompt.wav", local.read_bytes())
+    url = f"{bucket.url}/voices/prompt.wav"
+    fs.set_options(bucket.beam_args)
+    CosyVoiceBackend.check_prompt(url)  # readable, >= 16 kHz, 1-30 s
+    np.testing.assert_array_equal(
+        np.asarray(load_prompt_audio(url, 16000)), np.asarray(load_prompt_audio(str(local), 16000))
+    )
+    bank = parse_voice_bank(
+        {
+            "assistant": "a",
+            "voices": [
+                {"id": "a", "backend": "cosyvoice", "role": "assistant", "prompt_wav": url,
+                 "prompt_text": "Hello there."},
+                {"id": "u", "backend": "espeak", "params": {"voice": "en-us"}},
+            ],
+        }
+    )  # fmt: skip
+    assert bank.voices[0].prompt_wav == url  # a URL is not made bank-relative

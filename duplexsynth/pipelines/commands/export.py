@@ -5,14 +5,17 @@ from __future__ import annotations
 import click
 
 from duplexsynth.pipelines.commands.common import run_or_fail
+from duplexsynth.pipelines.commands.outarg import existing_out
 
 
 @click.group("export")
 def command() -> None:
     """Export OUT/dialogues to the formats training repos read (moshi-finetune, Lhotse).
 
-    OUT is the output root of `duplexsynth run` (or its dialogues/ folder). Existing files in
-    DEST are kept unless --overwrite; manifests are always rewritten, atomically.
+    OUT is the output root of `duplexsynth run` (or its dialogues/ folder), a local folder or an
+    object-store URL (S3 endpoint and keys as Beam options after `--`); DEST is a local folder.
+    Existing files in DEST are kept unless --overwrite; manifests are always rewritten,
+    atomically.
     """
 
 
@@ -29,8 +32,9 @@ def _report(summary) -> None:
 
 
 @command.command("moshi")
-@click.argument("out", type=click.Path(exists=True, file_okay=False))
+@click.argument("out", metavar="OUT")
 @click.argument("dest", type=click.Path(file_okay=False))
+@click.argument("beam_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
 @click.option(
     "--manifest",
     "manifest_name",
@@ -59,6 +63,7 @@ def _report(summary) -> None:
 def moshi(
     out: str,
     dest: str,
+    beam_args: tuple[str, ...],
     manifest_name: str,
     sample_rate: int | None,
     user_words: bool,
@@ -75,7 +80,7 @@ def moshi(
 
     summary = run_or_fail(
         lambda: export_moshi(
-            out,
+            existing_out(out),
             dest,
             manifest_name=manifest_name,
             overwrite=overwrite,
@@ -87,8 +92,9 @@ def moshi(
 
 
 @command.command("lhotse")
-@click.argument("out", type=click.Path(exists=True, file_okay=False))
+@click.argument("out", metavar="OUT")
 @click.argument("dest", type=click.Path(file_okay=False))
+@click.argument("beam_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
 @click.option(
     "--shar/--no-shar",
     default=False,
@@ -117,6 +123,7 @@ def moshi(
 def lhotse(
     out: str,
     dest: str,
+    beam_args: tuple[str, ...],
     shar: bool,
     shar_shard_size: int,
     language: str,
@@ -133,7 +140,7 @@ def lhotse(
 
     summary = run_or_fail(
         lambda: export_lhotse(
-            out,
+            existing_out(out),
             dest,
             overwrite=overwrite,
             shar=shar,

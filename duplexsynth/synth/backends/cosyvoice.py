@@ -180,8 +180,10 @@ class CosyVoiceBackend(TTSBackend):
         if bool(short_wav) != bool(short_text and str(short_text).strip()):
             raise ValueError("cosyvoice short_prompt_wav and short_prompt_text go together")
         for key in ("prompt_wav", "short_prompt_wav"):
-            if params.get(key) and not Path(params[key]).is_file():
-                raise ValueError(f"cosyvoice {key} {str(params[key])!r} does not exist")
+            path = str(params.get(key) or "")
+            if path and "://" not in path and not Path(path).is_file():
+                # object-store clips are checked where they are read (preflight, check_prompt)
+                raise ValueError(f"cosyvoice {key} {path!r} does not exist")
         for key in ("prompt_text", "short_prompt_text", "instruct"):
             if params.get(key) and "<|" in str(params[key]):
                 raise ValueError(
@@ -197,8 +199,10 @@ class CosyVoiceBackend(TTSBackend):
         """``ValueError`` unless ``path`` is readable audio at >= 16 kHz lasting 1-30 s."""
         import soundfile as sf
 
+        from duplexsynth.synth.backends.cosyvoice_files import audio_source
+
         try:
-            info = sf.info(path)
+            info = sf.info(audio_source(path))
         except Exception as exc:
             raise ValueError(f"cosyvoice prompt_wav {path!r} is not readable audio: {exc}") from exc
         if info.samplerate < 16000:

@@ -81,8 +81,21 @@ def check_model_dir(model_dir: str | os.PathLike[str]) -> int:
     return gen
 
 
+def audio_source(path: Any) -> Any:
+    """What soundfile opens for ``path``: the path itself, or the bytes of an object-store URL
+    (``s3://``, ``gs://``: a voice bank's prompt clips may live beside the data on a cluster)."""
+    if isinstance(path, str) and "://" in path:
+        import io
+
+        from duplexsynth import fs
+
+        return io.BytesIO(fs.read_bytes(path))
+    return path
+
+
 def load_prompt_audio(wav: Any, target_sr: int, min_sr: int = MIN_PROMPT_RATE) -> Any:
-    """``wav`` (a path or file object) as mono ``[1, T]`` float32 at ``target_sr``.
+    """``wav`` (a path, an object-store URL or a file object) as mono ``[1, T]`` float32 at
+    ``target_sr``.
 
     A torch tensor when torch is loaded (always the case inside CosyVoice), else a numpy array.
     ``ValueError`` when the file must be resampled and its rate is below ``min_sr``.
@@ -90,7 +103,7 @@ def load_prompt_audio(wav: Any, target_sr: int, min_sr: int = MIN_PROMPT_RATE) -
     import soundfile as sf
     import soxr
 
-    audio, rate = sf.read(wav, dtype="float32", always_2d=True)
+    audio, rate = sf.read(audio_source(wav), dtype="float32", always_2d=True)
     mono = audio.mean(axis=1)
     if rate != target_sr:
         if rate < min_sr:
