@@ -22,9 +22,7 @@ hours per stage) to stderr every few seconds; at the end a summary table.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +33,7 @@ from duplexsynth import fs
 from duplexsynth.pipelines import io
 from duplexsynth.pipelines.config import RunConfig
 from duplexsynth.pipelines.counting import CountRows, KeepShard, in_shard, query_counters
+from duplexsynth.pipelines.progress import BOARD, PROGRESS_EVERY_S
 from duplexsynth.pipelines.stage import (
     MAIN,
     REJECTS,
@@ -55,7 +54,6 @@ TRANSFORMS: dict[str, tuple[str, str]] = {
     "augment": ("duplexsynth.pipelines.transforms.augment", "AugmentTransform"),
     "write": ("duplexsynth.pipelines.transforms.write", "WriteTransform"),
 }
-PROGRESS_EVERY_S = 5.0
 
 
 def _import(module_name: str, attr: str, stage: str) -> Any:
@@ -98,86 +96,6 @@ def available_stages() -> dict[str, bool]:
 
 
 # ------------------------------------------------------------------------------------ progress
-class _Board:
-    """Per-process tallies of every stage, printed as one line at most every ``every_s``:
-    dialogues finished and their rate, audio hours made (and per wall hour), an ETA when the
-    input count is known, then kept/rejected per stage.
-
-    With several worker processes each prints its own line (tagged with its pid) for the part
-    of the corpus it runs; the ETA then assumes the runner split the work evenly.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.reset(PROGRESS_EVERY_S)
-
-    def reset(self, every_s: float, total: int | None = None, workers: int = 1) -> None:
-        self.every_s = every_s
-        self.total = total
-        self.workers = max(1, workers)
-        self.counts: dict[str, list[float]] = {}
-        self.started = time.monotonic()
-        self.last = self.started
-        self.configured = False
-
-    def configure(self, every_s: float, total: int | None, workers: int) -> None:
-        """Settings from the launcher, once per process (workers start with defaults)."""
-        with self.lock:
-            if not self.configured:
-                self.every_s, self.total, self.workers = every_s, total, max(1, workers)
-                self.configured = True
-
-    def add(self, stage: str, kept: int, rejected: int, audio_s: float) -> None:
-        with self.lock:
-            c = self.counts.setdefault(stage, [0, 0, 0.0])
-            c[0] += kept
-            c[1] += rejected
-            c[2] += audio_s
-            now = time.monotonic()
-            if now - self.last < self.every_s:
-                return
-            self.last = now
-            line = self.line(now)
-        print(line, file=sys.stderr, flush=True)
-
-    def done(self) -> int:
-        """Dialogues finished in this process: written, or rejected at any stage."""
-        kept = self.counts.get("write", [0, 0, 0.0])[0]
-        return int(kept + sum(c[1] for c in self.counts.values()))
-
-    def line(self, now: float) -> str:
-        elapsed = max(1e-9, now - self.started)
-        done = self.done()
-        rate = done / elapsed
-        audio_h = self.counts.get("write", [0, 0, 0.0])[2] / 3600.0
-        head = f"[run {elapsed:6.0f}s" + (f" pid {os.getpid()}]" if self.workers > 1 else "]")
-        head += f" {done}"
-        if self.total is not None:
-            share = self.total / self.workers
-            head += f"/{self.total}" if self.workers == 1 else f"/~{share:.0f}"
-        head += f" dialogues ({rate:.2f}/s), {audio_h:.3f} h audio"
-        head += f" ({audio_h / (elapsed / 3600.0):.1f} h/wall-h)"
-        if self.total is not None and rate > 0:
-            left = max(0.0, self.total / self.workers - done)
-            head += f", ETA {_duration(left / rate)}"
-        parts = []
-        for stage in STAGES:
-            if stage in self.counts:
-                kept, rej, audio = self.counts[stage]
-                parts.append(f"{stage} {int(kept)}/{int(rej)}")
-        return head + " | kept/rejected: " + " ".join(parts)
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
-
-
-BOARD = _Board()
 
 
 class _Tally(beam.DoFn):

@@ -26,9 +26,10 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from duplexsynth import fs
 from duplexsynth.pipelines import io
+from duplexsynth.pipelines.progress import ProgressBoard
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, stage_schema
 from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import Dialogue, Reject
+from duplexsynth.schemas.records import Dialogue, Reject, make_reject
 
 log = logging.getLogger("duplexsynth")
 
@@ -42,59 +43,11 @@ class Processor(Protocol):
     def __call__(self, dialogue: Dialogue) -> Dialogue | Reject: ...
 
 
-def make_reject(dialogue_or_row: Any, stage: str, reason: Reason | str, detail: str) -> Reject:
-    """A :class:`Reject` for a dialogue (or a raw row dict) with the source fields filled in."""
-    if isinstance(dialogue_or_row, Dialogue):
-        d = dialogue_or_row
-        return Reject(d.source_file, d.source_index, d.record_id, stage, str(reason), detail, d.id)
-    row = dialogue_or_row if isinstance(dialogue_or_row, dict) else {}
-    return Reject(
-        source_file=str(row.get("source_file") or ""),
-        source_index=int(row.get("source_index") or 0),
-        record_id=row.get("record_id"),
-        stage=stage,
-        reason=str(reason),
-        detail=detail,
-        id=row.get("id"),
-    )
-
-
 def audio_seconds(row: dict[str, Any]) -> float:
     """Seconds of audio a row carries: the mix if present, else the sum of its turns."""
     if row.get("duration_s"):
         return float(row["duration_s"])
     return float(sum((t.get("duration_s") or 0.0) for t in row.get("turns") or []))
-
-
-class Progress:
-    """Prints ``[stage] N kept, M rejected, H h audio`` to stderr at most every ``every_s`` seconds."""
-
-    def __init__(self, stage: str, every_s: float = 10.0) -> None:
-        self.stage = stage
-        self.every_s = every_s
-        self.kept = 0
-        self.rejected = 0
-        self.audio_s = 0.0
-        self._last = time.monotonic()
-        self._start = self._last
-
-    def update(self, kept: int = 0, rejected: int = 0, audio_s: float = 0.0) -> None:
-        self.kept += kept
-        self.rejected += rejected
-        self.audio_s += audio_s
-        now = time.monotonic()
-        if now - self._last >= self.every_s:
-            self._last = now
-            self.report()
-
-    def report(self) -> None:
-        rate = (self.kept + self.rejected) / max(1e-9, time.monotonic() - self._start)
-        hours = f", {self.audio_s / 3600:.3f} h audio" if self.audio_s else ""
-        print(
-            f"[{self.stage}] {self.kept} kept, {self.rejected} rejected{hours} ({rate:.1f}/s in this worker)",
-            file=sys.stderr,
-            flush=True,
-        )
 
 
 class DialogueFn(beam.DoFn):
@@ -124,7 +77,7 @@ class DialogueFn(beam.DoFn):
         setup = getattr(self.processor, "setup", None)
         if callable(setup):
             setup()
-        self.progress = Progress(self.stage, self.progress_every_s)
+        self.progress = ProgressBoard(self.stage, self.progress_every_s)
         self.pool = None
         if self.concurrency > 1:
             from concurrent.futures import ThreadPoolExecutor
@@ -154,8 +107,8 @@ class DialogueFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(out.tag, windowed)
             else:
                 yield windowed
-        if self.progress.kept + self.progress.rejected:
-            self.progress.update()
+        if self.progress.done():
+            self.progress.add(self.stage)  # the line, if one is due
 
     def process(self, row):
         if self.pool is None:
@@ -185,12 +138,12 @@ class DialogueFn(beam.DoFn):
         if isinstance(result, Reject):
             self.rejected.inc()
             Metrics.counter(self.stage, f"rejected_{result.reason}").inc()
-            self.progress.update(rejected=1)
+            self.progress.add(self.stage, rejected=1)
             return beam.pvalue.TaggedOutput(REJECTS, result.to_row())
         secs = audio_seconds(result)
         self.kept.inc()
         self.audio_ms.inc(int(secs * 1000))
-        self.progress.update(kept=1, audio_s=secs)
+        self.progress.add(self.stage, kept=1, audio_s=secs)
         return result
 
 

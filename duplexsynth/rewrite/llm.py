@@ -6,7 +6,8 @@
 
 Resilience: every request waits for a slot of a process-wide semaphore (``concurrency`` per
 endpoint and model), has a timeout, and is retried with jittered exponential backoff on 429,
-5xx, timeouts and connection errors, honouring ``Retry-After``; after ``max_attempts`` it raises
+5xx, timeouts, connection errors and HTTP 200s whose body is not JSON, honouring
+``Retry-After`` (the attempts and waits are tenacity's); after ``max_attempts`` it raises
 :class:`LLMError`. Authentication and not-found errors are not retried, and later dialogues fail
 fast with the same message instead of hammering the server.
 
@@ -24,21 +25,40 @@ import email.utils
 import json
 import logging
 import os
-import random
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import tenacity
+
 from duplexsynth.cache import ContentCache, content_key
 from duplexsynth.lang import resolve_language
-from duplexsynth.redact import redact, register_key_env
+from duplexsynth.redact import register_key_env
 from duplexsynth.rewrite import prompt as prompts
 from duplexsynth.rewrite.config import RewriteConfig
-from duplexsynth.rewrite.language_rules import rules_for
-from duplexsynth.schemas.records import ASSISTANT, USER
+from duplexsynth.rewrite.llm_answer import (
+    check_answer,
+    clip_text,
+    extract_json,
+    scrub,
+    turn_limit,
+)
+
+# answer reading lives in llm_answer; importing it from here keeps working
+__all__ = [
+    "LLMError",
+    "LLMOutcome",
+    "LLMRewriter",
+    "LLMStats",
+    "check_answer",
+    "extract_json",
+    "retry_after_s",
+    "scrub",
+    "shared_rewriter",
+    "turn_limit",
+]
 
 log = logging.getLogger("duplexsynth.rewrite")
 
@@ -81,155 +101,6 @@ class LLMStats:
                 "retries": self.retries,
                 "cache_hits": self.cache_hits,
             }
-
-
-# ------------------------------------------------------------------------ answer parsing
-def extract_json(content: str) -> Any | None:
-    """The JSON value in ``content``: plain, inside a ```json fence, or wrapped in prose."""
-    text = content.strip()
-    candidates = [text]
-    candidates += re.findall(r"```(?:json|JSON)?\s*\n?(.*?)```", text, re.S)
-    for cand in candidates:
-        try:
-            return json.loads(cand)
-        except (json.JSONDecodeError, ValueError):
-            pass
-    decoder = json.JSONDecoder()
-    for i, ch in enumerate(text):
-        if ch in "{[":
-            try:
-                value, _ = decoder.raw_decode(text, i)
-            except (json.JSONDecodeError, ValueError):
-                continue
-            if isinstance(value, (dict, list)) and value:
-                return value
-    return None
-
-
-_ROLE = {
-    "user": USER,
-    "human": USER,
-    "you": USER,
-    "customer": USER,
-    "assistant": ASSISTANT,
-    "gpt": ASSISTANT,
-    "bot": ASSISTANT,
-    "ai": ASSISTANT,
-    "model": ASSISTANT,
-    "system": "system",
-}
-_TEXT_KEYS = ("text", "spoken", "spoken_text", "content", "value", "utterance")
-_SPEAKER_KEYS = ("speaker", "role", "from")
-_REFUSAL = re.compile(
-    r"(?i)\b(?:i'?m sorry,? but i (?:can(?:'|no)?t|am unable|won'?t)|"
-    r"i (?:cannot|can'?t|am unable to|won'?t|am not able to) (?:help|assist|comply|provide|do that|"
-    r"rewrite|fulfil)|as an ai(?: language model)?\b)"
-)
-
-
-def _turn_items(obj: Any) -> list[Any] | None:
-    if isinstance(obj, list):
-        return obj
-    if isinstance(obj, dict):
-        for key in ("turns", "dialogue", "messages", "conversation"):
-            if isinstance(obj.get(key), list):
-                return obj[key]
-    return None
-
-
-def _item_fields(item: Any) -> tuple[str | None, Any]:
-    if isinstance(item, str):
-        return None, item
-    if not isinstance(item, dict):
-        return None, None
-    speaker = next((item[k] for k in _SPEAKER_KEYS if k in item), None)
-    text = next((item[k] for k in _TEXT_KEYS if k in item), None)
-    return (str(speaker) if speaker is not None else None), text
-
-
-def turn_limit(speaker: str, source_text: str, config: RewriteConfig, language: str = "en") -> int:
-    """Most words an LLM turn may have: the cap for the assistant, the cap or the source's
-    length (whichever is larger) for the user, both times ``length_tolerance``."""
-    cap = config.max_words_per_turn
-    if speaker == USER:
-        cap = max(cap, rules_for(language).word_count(source_text))
-    return int(cap * config.length_tolerance)
-
-
-def check_answer(
-    answer: dict[str, Any],
-    turns: Sequence[tuple[str, str]],
-    config: RewriteConfig,
-    language: str = "en",
-) -> tuple[tuple[str, ...] | None, str | None]:
-    """Validate one answer: ``(normalized texts, None)`` or ``(None, problem)``.
-
-    Checks: parseable JSON with a turn list, same number of turns and speakers in order, no
-    empty turn, no refusal, no echo of the instructions, nothing unspeakable left after the
-    rules' final pass (digits, markdown, URLs, symbols), and lengths within bounds.
-    """
-    content = answer.get("content") or ""
-    n = len(turns)
-    if not content.strip():
-        return None, "the reply was empty"
-    obj = extract_json(content)
-    if obj is None:
-        if answer.get("finish_reason") == "length":
-            return None, "the reply was cut off before the JSON ended (max_tokens)"
-        if _REFUSAL.search(content):
-            return None, f"the reply is a refusal, not JSON: {_clip(content)!r}"
-        return None, f"the reply is not valid JSON: {_clip(content)!r}"
-    items = _turn_items(obj)
-    if items is None:
-        return None, 'the JSON has no "turns" list'
-    if len(items) != n:
-        return None, f"expected {n} turns, got {len(items)}"
-    instructions = prompts.instruction_shingles(config.max_words_per_turn, config.fillers)
-    rules = rules_for(language)
-    problems: list[str] = []
-    texts: list[str] = []
-    for i, (item, (speaker, source)) in enumerate(zip(items, turns)):
-        said_by, text = _item_fields(item)
-        if said_by is not None and _ROLE.get(said_by.strip().lower()) != speaker:
-            problems.append(f"turn {i} must be spoken by the {speaker}, got {said_by!r}")
-            continue
-        if not isinstance(text, str) or not text.strip():
-            problems.append(f"turn {i} is empty")
-            continue
-        if _REFUSAL.search(text) and not _REFUSAL.search(source):
-            problems.append(f"turn {i} is a refusal instead of a rewrite")
-            continue
-        if prompts.shingles(text) & (instructions - prompts.shingles(source)):
-            problems.append(f"turn {i} repeats the instructions instead of rewriting the turn")
-            continue
-        spoken = rules.normalize(text, config.date_order)
-        bad = rules.find_unspeakable(spoken)
-        if bad:
-            problems.append(f"turn {i} still has {bad} after normalization")
-            continue
-        words, limit = rules.word_count(spoken), turn_limit(speaker, source, config, language)
-        if words > limit:
-            problems.append(f"turn {i} has {words} words, more than the limit of {limit}")
-            continue
-        texts.append(spoken)
-    if problems:
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        return None, "; ".join(problems[:3]) + more
-    return tuple(texts), None
-
-
-def _clip(text: str, n: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-# ----------------------------------------------------------------------------- secrets
-def scrub(text: str, secret: str | None = None) -> str:
-    """``text`` through :func:`duplexsynth.redact.redact`, also masking ``secret`` (the API key)."""
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "***")
-    text = redact(text)
-    return re.sub(r"\bsk-[A-Za-z0-9_\-*.]{4,}", "sk-***", text)
 
 
 # ------------------------------------------------------------------------ concurrency
@@ -278,8 +149,8 @@ class LLMRewriter:
 
     ``client`` may be any object with the ``openai.OpenAI`` chat interface (tests, custom
     transports); by default an ``openai.OpenAI`` is built on first use with ``max_retries=0``
-    (retries are done here, with ``Retry-After`` and jitter). ``sleep`` is what waits between
-    attempts.
+    (tenacity retries here instead, so that a 200 with a broken body is retried like a 5xx and
+    every retry is counted). ``sleep`` is what waits between attempts.
     """
 
     def __init__(
@@ -297,7 +168,6 @@ class LLMRewriter:
         self._client = client
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._jitter = random.Random()  # backoff jitter only; never affects output
         self._fatal: str | None = None
         self._drop_params: set[str] = set()
         self._slots = request_slots(config.llm_base_url, config.llm_model, config.concurrency)
@@ -399,15 +269,48 @@ class LLMRewriter:
         return kw
 
     def _send(self, messages: list[dict[str, str]], seed: int | None, n_turns: int) -> dict:
-        import openai
-
+        """One completion, with up to ``max_attempts`` attempts: tenacity waits between them
+        (exponential backoff with jitter, at least the server's ``Retry-After``)."""
         if self._fatal:
             raise LLMError(self._fatal)
         cfg = self.config
-        attempt = 0
-        last = "no attempt made"
-        while attempt < cfg.max_attempts:
-            attempt += 1
+        half_base, half_max = cfg.backoff_base_s / 2, cfg.backoff_max_s / 2
+        # half the exponential delay fixed, half random: delays jittered in [0.5, 1] x backoff
+        backoff = tenacity.wait_exponential(
+            multiplier=half_base, max=half_max
+        ) + tenacity.wait_random_exponential(multiplier=half_base, max=half_max)
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            after = state.outcome.exception().retry_after_s if state.outcome else None
+            delay = backoff(state)
+            return delay if after is None else max(delay, min(after, cfg.max_retry_after_s))
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(cfg.max_attempts),
+            wait=wait,
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            sleep=self._sleep,
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, messages, seed, n_turns)
+        except _Retryable as exc:
+            raise LLMError(f"gave up after {cfg.max_attempts} attempts: {exc}") from None
+
+    def _count_retry(self, state: tenacity.RetryCallState) -> None:
+        self.stats.add("retries")
+        why = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        log.info("LLM attempt %d failed (%s); retrying in %.2f s", state.attempt_number, why, delay)
+
+    def _attempt(self, messages: list[dict[str, str]], seed: int | None, n_turns: int) -> dict:
+        """One attempt; a rejected optional parameter is dropped and the request sent again
+        (a changed request, not a failed attempt). Raises :class:`_Retryable` for failures
+        worth another attempt, :class:`LLMError` for the others."""
+        import openai
+
+        while True:
             kwargs = self._kwargs(messages, seed, n_turns)
             try:
                 with self._slots:
@@ -415,75 +318,61 @@ class LLMRewriter:
                     response = self.client.chat.completions.create(**kwargs)
             except openai.BadRequestError as exc:
                 param = self._unsupported_param(exc, kwargs)
-                if param is not None:
-                    log.warning(
-                        "server rejected %r; sending requests without it from now on", param
-                    )
-                    with self._lock:
-                        self._drop_params.add(param)
-                    attempt -= 1  # a changed request, not a failed attempt
-                    continue
-                raise LLMError(self._describe(exc, "server rejected the request")) from None
-            except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-                self._fatal = self._describe(
-                    exc, f"server refused the credentials (is ${cfg.api_key_env} set and valid?)"
-                )
-                raise LLMError(self._fatal) from None
-            except openai.NotFoundError as exc:
-                self._fatal = self._describe(
-                    exc,
-                    f"model {cfg.llm_model!r} or endpoint {cfg.public_base_url() or 'api.openai.com'}"
-                    " not found (check --llm-model and --llm-base-url, which usually ends in /v1)",
-                )
-                raise LLMError(self._fatal) from None
-            except openai.APIStatusError as exc:
-                if not _retryable_status(exc.status_code):
-                    raise LLMError(self._describe(exc, "server error")) from None
-                last = self._describe(exc, "server error")
-                self._backoff(attempt, retry_after_s(exc), last)
+                if param is None:
+                    raise LLMError(self._describe(exc, "server rejected the request")) from None
+                log.warning("server rejected %r; sending requests without it from now on", param)
+                with self._lock:
+                    self._drop_params.add(param)
                 continue
-            except openai.APITimeoutError:
-                last = f"request timed out after {cfg.timeout_s:g} s"
-                self._backoff(attempt, None, last)
-                continue
-            except openai.APIConnectionError as exc:
-                last = self._scrub(f"cannot connect to the server: {exc.__cause__ or exc}")
-                self._backoff(attempt, None, last)
-                continue
-            except openai.OpenAIError as exc:  # unreadable response and the like
-                last = self._scrub(f"bad response: {type(exc).__name__}: {_clip(str(exc), 200)}")
-                self._backoff(attempt, None, last)
-                continue
-            except ValueError as exc:  # HTTP 200 whose body is not JSON: a server (or proxy) fault
-                last = self._scrub(f"server answered 200 with a body that is not JSON: {exc}")
-                self._backoff(attempt, None, last)
-                continue
+            except (openai.OpenAIError, ValueError) as exc:
+                raise self._classify(exc) from None
             if not hasattr(response, "choices"):  # a 200 with a non-JSON content type
-                body = _clip(str(response), 120)
-                last = self._scrub(
-                    f"server answered 200 with something other than a completion: {body!r}"
+                body = clip_text(str(response), 120)
+                raise _Retryable(
+                    self._scrub(
+                        f"server answered 200 with something other than a completion: {body!r}"
+                    )
                 )
-                self._backoff(attempt, None, last)
-                continue
             return _answer(response)
-        raise LLMError(f"gave up after {cfg.max_attempts} attempts: {last}")
 
-    def _backoff(self, attempt: int, retry_after: float | None, why: str) -> None:
+    def _classify(self, exc: Exception) -> Exception:
+        """The error to raise for a failed request: auth and not-found errors are fatal for
+        every later dialogue too; 408/409/425/429, 5xx, timeouts, connection errors,
+        unreadable responses and 200s whose body is not JSON are worth another attempt."""
+        import openai
+
         cfg = self.config
-        if attempt >= cfg.max_attempts:
-            return
-        delay = min(cfg.backoff_max_s, cfg.backoff_base_s * 2 ** (attempt - 1))
-        delay *= 0.5 + 0.5 * self._jitter.random()
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, cfg.max_retry_after_s))
-        self.stats.add("retries")
-        log.info("LLM attempt %d failed (%s); retrying in %.2f s", attempt, why, delay)
-        self._sleep(delay)
+        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            self._fatal = self._describe(
+                exc, f"server refused the credentials (is ${cfg.api_key_env} set and valid?)"
+            )
+            return LLMError(self._fatal)
+        if isinstance(exc, openai.NotFoundError):
+            self._fatal = self._describe(
+                exc,
+                f"model {cfg.llm_model!r} or endpoint {cfg.public_base_url() or 'api.openai.com'}"
+                " not found (check --llm-model and --llm-base-url, which usually ends in /v1)",
+            )
+            return LLMError(self._fatal)
+        if isinstance(exc, openai.APIStatusError):
+            if not _retryable_status(exc.status_code):
+                return LLMError(self._describe(exc, "server error"))
+            return _Retryable(self._describe(exc, "server error"), retry_after_s(exc))
+        if isinstance(exc, openai.APITimeoutError):
+            return _Retryable(f"request timed out after {cfg.timeout_s:g} s")
+        if isinstance(exc, openai.APIConnectionError):
+            return _Retryable(self._scrub(f"cannot connect to the server: {exc.__cause__ or exc}"))
+        if isinstance(exc, openai.OpenAIError):  # unreadable response and the like
+            return _Retryable(
+                self._scrub(f"bad response: {type(exc).__name__}: {clip_text(str(exc), 200)}")
+            )
+        # HTTP 200 whose body is not JSON: a server (or proxy) fault
+        return _Retryable(self._scrub(f"server answered 200 with a body that is not JSON: {exc}"))
 
     def _describe(self, exc: Any, what: str) -> str:
         status = getattr(exc, "status_code", None)
         message = getattr(exc, "message", None) or str(exc)
-        return self._scrub(f"{what} ({status}): {_clip(message, 300)}")
+        return self._scrub(f"{what} ({status}): {clip_text(message, 300)}")
 
     @staticmethod
     def _unsupported_param(exc: Any, kwargs: dict[str, Any]) -> str | None:
@@ -495,6 +384,14 @@ class LLMRewriter:
         if "response_format" in kwargs and ("json_schema" in message or "json mode" in message):
             return "response_format"
         return None
+
+
+class _Retryable(Exception):
+    """A failed attempt worth another one; the message says why (already scrubbed)."""
+
+    def __init__(self, why: str, retry_after_s: float | None = None) -> None:
+        super().__init__(why)
+        self.retry_after_s = retry_after_s
 
 
 def _retryable_status(status: int) -> bool:

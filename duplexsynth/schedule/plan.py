@@ -25,12 +25,10 @@ Timeline rules (all times are speech times, i.e. word starts/ends, not audio edg
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from duplexsynth.audio import db_to_gain, gain_to_db
 from duplexsynth.schedule.config import MixConfig
 from duplexsynth.schedule.inputs import (
     Clip,
@@ -38,155 +36,55 @@ from duplexsynth.schedule.inputs import (
     PreparedDialogue,
     audible_end_s,
     audible_start_s,
-    ends_with_punctuation,
+)
+from duplexsynth.schedule.plan_backchannels import BackchannelPlacement
+from duplexsynth.schedule.plan_records import (
+    PEAK_LIMIT,
+    PLAN_VERSION,
+    TRANSITION_FIRST,
+    TRANSITION_INTERRUPTION,
+    TRANSITION_REPLY,
+    TRANSITION_SAME,
+    TRANSITION_USER,
+    BackchannelPlan,
+    InterruptionPlan,
+    MixPlan,
+    OpenerPlan,
+    TurnPlan,
+    lognormal_with_mode,
+    matched_gain,
 )
 from duplexsynth.schemas.records import ASSISTANT, CHANNEL_OF, USER
 
-PLAN_VERSION = "1"
-#: a scaled clip never peaks above this
-PEAK_LIMIT = 0.99
-
-TRANSITION_FIRST = "first"
-TRANSITION_REPLY = "reply"  # user -> assistant, gap or early start
-TRANSITION_USER = "user_gap"  # assistant -> user
-TRANSITION_SAME = "same_speaker"
-TRANSITION_INTERRUPTION = "interruption"
-
-
-@dataclass(frozen=True)
-class OpenerPlan:
-    """A spoken stop command that opens an interrupting user turn."""
-
-    lexicon_index: int
-    text: str
-    offset_samples: int
-    length_samples: int
-    gain: float
-    start_s: float
-    end_s: float
-    gap_after_s: float  # sampled silence between the stop command and the turn's first word
-
-
-@dataclass(frozen=True)
-class InterruptionPlan:
-    """How the user cut into an assistant turn (set on the interrupted assistant turn)."""
-
-    user_turn_index: int
-    onset_word: int  # the user starts at the end of this assistant word
-    stop_word: int  # the last assistant word said
-    onset_s: float
-    reaction_delay_s: float
-    cut_s: float
-    words_planned: int
-    stop_command: str | None
-
-
-@dataclass(frozen=True)
-class TurnPlan:
-    """Placement of one dialogue turn on the timeline."""
-
-    turn_index: int
-    speaker: str
-    channel: int
-    transition: str
-    gap_s: float | None  # sampled gap before this turn (negative = overlap); None if not sampled
-    pushed_s: float  # extra delay to keep clips on one channel apart
-    offset_samples: int  # timeline sample where the turn audio's sample 0 lands
-    length_samples: int  # samples of the turn audio used (fewer when interrupted)
-    fade_samples: int
-    words_spoken: int
-    start_s: float  # first word on the timeline (the stop command's, when there is one)
-    end_s: float  # last spoken word's end (the cut, when interrupted)
-    interruption: InterruptionPlan | None = None
-    opener: OpenerPlan | None = None
-
-    @property
-    def interrupted(self) -> bool:
-        return self.interruption is not None
-
-
-@dataclass(frozen=True)
-class BackchannelPlan:
-    """One backchannel token placed during the other speaker's turn."""
-
-    turn_index: int
-    speaker: str
-    channel: int
-    during_turn: int
-    after_word: int
-    lexicon_index: int
-    text: str
-    onset_delay_s: float
-    level_db: float  # sampled level relative to the speaker's speech RMS
-    applied_level_db: float  # after the peak limit
-    gain: float
-    offset_samples: int
-    length_samples: int
-    start_s: float
-    end_s: float
-
-
-@dataclass(frozen=True)
-class MixPlan:
-    """Everything sampled for one dialogue; ``render`` applies it deterministically."""
-
-    sample_rate: int
-    num_samples: int
-    lead_silence_s: float
-    trail_silence_s: float
-    turns: tuple[TurnPlan, ...]
-    backchannels: tuple[BackchannelPlan, ...]
-    notes: tuple[str, ...] = ()
-
-    @property
-    def duration_s(self) -> float:
-        return self.num_samples / self.sample_rate
-
-    def to_params(self) -> dict[str, Any]:
-        """The plan as JSON-safe values (floats rounded to microseconds)."""
-        return _rounded(
-            {
-                "plan_version": PLAN_VERSION,
-                "sample_rate": self.sample_rate,
-                "num_samples": self.num_samples,
-                "duration_s": self.duration_s,
-                "lead_silence_s": self.lead_silence_s,
-                "trail_silence_s": self.trail_silence_s,
-                "turns": [asdict(t) for t in self.turns],
-                "backchannels": [asdict(b) for b in self.backchannels],
-                "notes": list(self.notes),
-            }
-        )
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 6)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    return value
-
-
-# ------------------------------------------------------------------------------ distributions
-def lognormal_with_mode(
-    rng: np.random.Generator, mode_s: float, sigma: float, cap_s: float
-) -> float:
-    """A log-normal draw whose density peaks at ``mode_s`` (shape ``sigma``), capped at ``cap_s``.
-
-    With ``mu = ln(mode) + sigma**2`` the mode of ``exp(N(mu, sigma))`` is ``mode``. One normal
-    is drawn even when ``sigma == 0`` so the stream position never depends on the knobs.
-    """
-    z = float(rng.standard_normal())
-    if sigma <= 0:
-        return min(mode_s, cap_s)
-    mu = math.log(mode_s) + sigma * sigma
-    return min(math.exp(mu + sigma * z), cap_s)
+# the records live in plan_records; importing them from here keeps working
+__all__ = [
+    "PEAK_LIMIT",
+    "PLAN_VERSION",
+    "BackchannelPlan",
+    "InterruptionPlan",
+    "MixPlan",
+    "OpenerPlan",
+    "TurnPlan",
+    "lognormal_with_mode",
+    "plan_mix",
+]
 
 
 # ------------------------------------------------------------------------------ the planner
-class _Planner:
+@dataclass(frozen=True)
+class _CutDraws:
+    """The draws of one assistant -> user transition's interruption (always all drawn, so the
+    stream position never depends on whether the cut happens)."""
+
+    u: float
+    delay_s: float
+    pick_k: float
+    u_stop: float
+    pick_stop: float
+    stop_gap_s: float
+
+
+class _Planner(BackchannelPlacement):
     def __init__(self, prep: PreparedDialogue, cfg: MixConfig, rng: np.random.Generator) -> None:
         self.prep = prep
         self.cfg = cfg
@@ -299,82 +197,103 @@ class _Planner:
 
     def _interrupt(self, prev: TurnPlan, i: int) -> tuple[TurnPlan, TurnPlan] | None:
         """Try to let user turn ``i`` cut into assistant turn ``prev``; None when not possible."""
-        cfg, rng = self.cfg, self.cut_rng
-        # fixed number of draws per assistant -> user transition
-        u = float(rng.random())
-        delay = float(rng.uniform(cfg.reaction_delay_s_min, cfg.reaction_delay_s_max))
-        pick_k = float(rng.random())
-        u_stop = float(rng.random())
-        pick_stop = float(rng.random())
-        stop_gap = float(rng.uniform(cfg.stop_command_gap_s_min, cfg.stop_command_gap_s_max))
-        if u >= cfg.interruption_prob:
+        draws = self._draw_cut()
+        if draws.u >= self.cfg.interruption_prob:
             return None
         a_clip = self.clips[self._pos(prev.turn_index)]
-        base = self._t(prev.offset_samples)
-        ends = [base + w.end_s for w in a_clip.words]
-        n = len(ends)
-        cands: list[tuple[int, int]] = []
-        for k in range(max(0, cfg.interruption_min_words - 1), n - 1):
-            onset = ends[k]
-            if onset - prev.start_s < cfg.interruption_min_s - 1e-9:
-                continue
-            j = next((j for j in range(k, n) if ends[j] >= onset + delay - 1e-9), n - 1)
-            if j <= n - 2:  # at least one planned word is never said
-                cands.append((k, j))
+        ends = [self._t(prev.offset_samples) + w.end_s for w in a_clip.words]
+        cands = self._cut_candidates(prev, ends, draws.delay_s)
         if not cands:
             self.notes.append(
                 f"turn {prev.turn_index}: interruption drawn but the turn is too short to cut"
             )
             return None
-        k, j = cands[min(len(cands) - 1, int(pick_k * len(cands)))]
-        onset = ends[k]
+        k, j = cands[min(len(cands) - 1, int(draws.pick_k * len(cands)))]
+        user = self._place_cutting_user(i, ends[k], draws)
+        if user is None:
+            return None
+        return self._cut_assistant(prev, a_clip, user, i, k, j, draws.delay_s), user
 
+    def _draw_cut(self) -> _CutDraws:
+        """A fixed number of draws per assistant -> user transition, used or not."""
+        cfg, rng = self.cfg, self.cut_rng
+        return _CutDraws(
+            u=float(rng.random()),
+            delay_s=float(rng.uniform(cfg.reaction_delay_s_min, cfg.reaction_delay_s_max)),
+            pick_k=float(rng.random()),
+            u_stop=float(rng.random()),
+            pick_stop=float(rng.random()),
+            stop_gap_s=float(rng.uniform(cfg.stop_command_gap_s_min, cfg.stop_command_gap_s_max)),
+        )
+
+    def _cut_candidates(
+        self, prev: TurnPlan, ends: list[float], delay_s: float
+    ) -> list[tuple[int, int]]:
+        """``(onset word, last word said)`` pairs where the user may cut in: late enough in the
+        turn, and leaving at least one planned word unsaid after the reaction delay."""
+        cfg, n = self.cfg, len(ends)
+        cands: list[tuple[int, int]] = []
+        for k in range(max(0, cfg.interruption_min_words - 1), n - 1):
+            onset = ends[k]
+            if onset - prev.start_s < cfg.interruption_min_s - 1e-9:
+                continue
+            j = next((j for j in range(k, n) if ends[j] >= onset + delay_s - 1e-9), n - 1)
+            if j <= n - 2:  # at least one planned word is never said
+                cands.append((k, j))
+        return cands
+
+    def _place_cutting_user(self, i: int, onset: float, draws: _CutDraws) -> TurnPlan | None:
+        """The interrupting user turn starting at ``onset`` (opened by a stop command when one
+        is drawn); None when the user's channel is still busy there."""
+        cfg = self.cfg
         user_clip = self.clips[i]
-        user_ch = CHANNEL_OF[USER]
-        floor = self._channel_end(user_ch) + self.guard
-        opener = None
+        floor = self._channel_end(CHANNEL_OF[USER]) + self.guard
         stops = self._stop_entries() if cfg.stop_commands else []
-        if cfg.stop_commands and not stops and u_stop < cfg.stop_command_prob:
+        wants_stop = draws.u_stop < cfg.stop_command_prob
+        if cfg.stop_commands and not stops and wants_stop:
             self.notes.append(
                 f"turn {self.turns[i].turn_index}: stop command drawn but the user lexicon has "
                 "no stop-command token; skipped"
             )
-        if stops and u_stop < cfg.stop_command_prob:
-            e = stops[min(len(stops) - 1, int(pick_stop * len(stops)))]
-            o_off = self._offset(onset, e.clip.words[0].start_s)
-            if o_off < floor:
-                return None
-            o_base = self._t(o_off)
-            gain = _matched_gain(e.clip, user_clip.speech_rms)
-            opener = OpenerPlan(
-                lexicon_index=e.index,
-                text=e.text,
-                offset_samples=o_off,
-                length_samples=e.clip.num_samples,
-                gain=gain,
-                start_s=o_base + e.clip.words[0].start_s,
-                end_s=o_base + e.clip.words[-1].end_s,
-                gap_after_s=stop_gap,
-            )
-            user = self._place(
-                i,
-                opener.end_s + stop_gap,
-                TRANSITION_INTERRUPTION,
-                None,
-                min_offset=o_off + e.clip.num_samples + self.guard,
-            )
-            user = replace(user, opener=opener, start_s=opener.start_s)
-        else:
+        if not (stops and wants_stop):
             if self._offset(onset, user_clip.words[0].start_s) < floor:
                 return None  # the user's channel is still busy: no room to cut in here
-            user = self._place(i, onset, TRANSITION_INTERRUPTION, None)
+            return self._place(i, onset, TRANSITION_INTERRUPTION, None)
+        e = stops[min(len(stops) - 1, int(draws.pick_stop * len(stops)))]
+        o_off = self._offset(onset, e.clip.words[0].start_s)
+        if o_off < floor:
+            return None
+        o_base = self._t(o_off)
+        opener = OpenerPlan(
+            lexicon_index=e.index,
+            text=e.text,
+            offset_samples=o_off,
+            length_samples=e.clip.num_samples,
+            gain=matched_gain(e.clip, user_clip.speech_rms),
+            start_s=o_base + e.clip.words[0].start_s,
+            end_s=o_base + e.clip.words[-1].end_s,
+            gap_after_s=draws.stop_gap_s,
+        )
+        user = self._place(
+            i,
+            opener.end_s + draws.stop_gap_s,
+            TRANSITION_INTERRUPTION,
+            None,
+            min_offset=o_off + e.clip.num_samples + self.guard,
+        )
+        return replace(user, opener=opener, start_s=opener.start_s)
 
+    def _cut_assistant(
+        self, prev: TurnPlan, a_clip: Clip, user: TurnPlan, i: int, k: int, j: int, delay_s: float
+    ) -> TurnPlan:
+        """Assistant turn ``prev`` cut after word ``j`` (faded out) because ``user`` cut in at
+        the end of word ``k``."""
         cut_rel = min(a_clip.num_samples, int(round(a_clip.words[j].end_s * self.sr)))
         if j == k:  # no reaction delay: the assistant stops the moment the user starts
             cut_rel = min(cut_rel, int(math.floor(user.start_s * self.sr)) - prev.offset_samples)
         cut_s = self._t(prev.offset_samples + cut_rel)
-        fade = min(cut_rel, int(round(cfg.fade_ms * self.sr / 1000.0)))
-        cut = replace(
+        fade = min(cut_rel, int(round(self.cfg.fade_ms * self.sr / 1000.0)))
+        return replace(
             prev,
             length_samples=cut_rel,
             fade_samples=fade,
@@ -385,13 +304,12 @@ class _Planner:
                 onset_word=k,
                 stop_word=j,
                 onset_s=user.start_s,
-                reaction_delay_s=delay,
+                reaction_delay_s=delay_s,
                 cut_s=cut_s,
-                words_planned=n,
-                stop_command=opener.text if opener else None,
+                words_planned=len(a_clip.words),
+                stop_command=user.opener.text if user.opener else None,
             ),
         )
-        return cut, user
 
     # -- main turns
     def place_turns(self) -> tuple[list[TurnPlan], float, float]:
@@ -429,165 +347,6 @@ class _Planner:
             plans.append(tp)
             self._commit(tp)
         return plans, lead, trail
-
-    # -- backchannels
-    def _listener_entries(self, listener: str) -> list[LexiconEntry]:
-        entries = [e for e in self.prep.lexicon if e.speaker == listener and not e.is_stop_command]
-        d = self.prep.dialogue
-        voice = d.user_voice if listener == USER else d.assistant_voice
-        if voice is None:
-            voice = next((t.voice for t in d.turns if t.speaker == listener and t.voice), None)
-        same_voice = [e for e in entries if voice is not None and e.voice == voice]
-        return same_voice or entries
-
-    def _enabled(self, listener: str) -> bool:
-        cfg = self.cfg
-        if not cfg.backchannels:
-            return False
-        return cfg.user_backchannels if listener == USER else cfg.assistant_backchannels
-
-    def _candidates(self, tp: TurnPlan) -> tuple[list[tuple], list[float], float]:
-        """Word boundaries of ``tp`` a listener may backchannel after, their weights, and the
-        turn's speech span (0 when the turn is too short for backchannels)."""
-        cfg = self.cfg
-        clip = self.clips[self._pos(tp.turn_index)]
-        words = clip.words[: tp.words_spoken]
-        base = self._t(tp.offset_samples)
-        first_s = base + words[0].start_s
-        span = tp.end_s - first_s
-        if span < cfg.backchannel_min_turn_s:
-            return [], [], 0.0
-        cands, weights = [], []
-        for k in range(len(words) - 1):
-            b = base + words[k].end_s
-            if b < first_s + cfg.backchannel_edge_s or b > tp.end_s - cfg.backchannel_edge_s:
-                continue
-            silence = words[k + 1].start_s - words[k].end_s
-            # with paced pauses the silence itself says where the pauses are
-            near = silence >= cfg.backchannel_pause_s or (
-                not cfg.pause_pacing and ends_with_punctuation(words[k].word)
-            )
-            w = 1.0 if near else cfg.backchannel_off_pause_weight
-            if w > 0:
-                cands.append((tp, clip, k, b))
-                weights.append(w)
-        return cands, weights, span
-
-    def place_backchannels(self, plans: list[TurnPlan]) -> list[BackchannelPlan]:
-        """Per listener: a Poisson count for the whole dialogue (rate x the other speaker's
-        speech minutes), spread over the candidate boundaries of all the other's turns, so the
-        rate is met whenever the turns leave enough pauses."""
-        cfg, rng = self.cfg, self.bc_rng
-        placed: list[BackchannelPlan] = []
-        for listener in (USER, ASSISTANT):
-            if not self._enabled(listener):
-                continue
-            entries = self._listener_entries(listener)
-            if not entries:
-                self.notes.append(
-                    f"no {listener} backchannel lexicon: {listener} backchannels skipped"
-                )
-                continue
-            cands: list[tuple] = []
-            weights: list[float] = []
-            span = 0.0
-            for tp in plans:
-                if tp.speaker == listener:
-                    continue
-                c, w, s = self._candidates(tp)
-                cands += c
-                weights += w
-                span += s
-            count = int(rng.poisson(cfg.backchannel_rate_per_min * span / 60.0))
-            made = 0
-            while made < count and cands:
-                p = np.asarray(weights) / float(sum(weights))
-                pick = int(rng.choice(len(cands), p=p))
-                tp, clip, k, boundary_s = cands.pop(pick)
-                weights.pop(pick)
-                e = entries[int(rng.integers(len(entries)))]
-                delay = float(rng.uniform(cfg.backchannel_onset_s_min, cfg.backchannel_onset_s_max))
-                level_db = float(
-                    rng.uniform(cfg.backchannel_level_db_min, cfg.backchannel_level_db_max)
-                )
-                bp = self._try_backchannel(tp, clip, k, boundary_s, e, delay, level_db, placed)
-                if bp is not None:
-                    placed.append(bp)
-                    self.busy[bp.channel].append(
-                        (bp.offset_samples, bp.offset_samples + bp.length_samples)
-                    )
-                    made += 1
-        placed.sort(key=lambda b: (b.start_s, b.channel))
-        first_index = max(t.turn_index for t in self.turns) + 1
-        return [replace(b, turn_index=first_index + n) for n, b in enumerate(placed)]
-
-    def _try_backchannel(
-        self,
-        tp: TurnPlan,
-        speaker_clip: Clip,
-        k: int,
-        boundary_s: float,
-        e: LexiconEntry,
-        delay: float,
-        level_db: float,
-        placed: list[BackchannelPlan],
-    ) -> BackchannelPlan | None:
-        cfg = self.cfg
-        start = boundary_s + delay
-        if start - e.clip.words[0].start_s < 0:
-            return None
-        ch = CHANNEL_OF[e.speaker]
-        off = self._offset(start, e.clip.words[0].start_s)
-        if not self._free(ch, off, off + e.clip.num_samples):
-            return None
-        base = self._t(off)
-        start_s = base + e.clip.words[0].start_s
-        if k + 1 < tp.words_spoken:
-            # the speaker resumes here: the backchannel may run into it only this far
-            resume_s = self._t(tp.offset_samples) + speaker_clip.words[k + 1].start_s
-            if base + e.clip.words[-1].end_s > resume_s + cfg.backchannel_overlap_max_s:
-                return None
-        for other_bc in placed:
-            if (
-                other_bc.channel == ch
-                and abs(other_bc.start_s - start_s) < cfg.backchannel_min_spacing_s
-            ):
-                return None
-        target = speaker_clip.speech_rms * db_to_gain(level_db)
-        gain = _matched_gain(e.clip, target)
-        applied = (
-            gain_to_db(gain * e.clip.speech_rms / speaker_clip.speech_rms)
-            if (speaker_clip.speech_rms > 0 and e.clip.speech_rms > 0)
-            else level_db
-        )
-        return BackchannelPlan(
-            turn_index=-1,
-            speaker=e.speaker,
-            channel=ch,
-            during_turn=tp.turn_index,
-            after_word=k,
-            lexicon_index=e.index,
-            text=e.text,
-            onset_delay_s=delay,
-            level_db=level_db,
-            applied_level_db=applied,
-            gain=gain,
-            offset_samples=off,
-            length_samples=e.clip.num_samples,
-            start_s=start_s,
-            end_s=base + e.clip.words[-1].end_s,
-        )
-
-
-def _matched_gain(clip: Clip, target_rms: float) -> float:
-    """Gain that brings ``clip``'s speech RMS to ``target_rms``, limited so it never clips."""
-    if clip.speech_rms <= 0 or target_rms <= 0:
-        return 1.0
-    gain = target_rms / clip.speech_rms
-    peak = float(np.max(np.abs(clip.audio))) if clip.num_samples else 0.0
-    if peak > 0 and gain * peak > PEAK_LIMIT:
-        gain = PEAK_LIMIT / peak
-    return float(gain)
 
 
 def plan_mix(prep: PreparedDialogue, config: MixConfig, rng: np.random.Generator) -> MixPlan:

@@ -6,13 +6,13 @@ import gzip
 import json
 import os
 import re
-import sys
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from duplexsynth.pipelines.progress import ProgressBoard
 
 
 @dataclass
@@ -111,21 +111,6 @@ def write_jsonl_atomic(path: str | os.PathLike[str], items: Iterable[dict[str, A
     return n
 
 
-class ExportProgress:
-    """``[export NAME] N dialogues, H h`` on stderr at most every ``every_s`` seconds."""
-
-    def __init__(self, name: str, every_s: float = 10.0) -> None:
-        self.name = name
-        self.every_s = every_s
-        self.last = time.monotonic()
-
-    def tick(self, summary: ExportSummary) -> None:
-        now = time.monotonic()
-        if now - self.last >= self.every_s:
-            self.last = now
-            print(
-                f"[export {self.name}] {summary.dialogues} dialogues, "
-                f"{summary.audio_s / 3600:.3f} h",
-                file=sys.stderr,
-                flush=True,
-            )
+def export_progress(name: str, every_s: float = 10.0) -> ProgressBoard:
+    """The exporter's progress board: ``[export NAME ...]`` lines, dialogues counted as kept."""
+    return ProgressBoard(f"export {name}", every_s)

@@ -24,9 +24,9 @@ from typing import Any
 
 from duplexsynth.lang import text_language
 from duplexsynth.pipelines.export.common import (
-    ExportProgress,
     ExportSummary,
     NameRegistry,
+    export_progress,
     write_bytes_atomic,
     write_jsonl_atomic,
 )
@@ -128,7 +128,7 @@ def export_lhotse(
     """Write Lhotse manifests (and optionally Shar) for ``output_root``'s final shards."""
     dest = Path(dest).resolve()
     summary = ExportSummary("lhotse", str(dest))
-    progress = ExportProgress("lhotse", progress_every_s)
+    progress = export_progress("lhotse", progress_every_s)
     recordings: list[dict[str, Any]] = []
     supervisions: list[dict[str, Any]] = []
     cuts: list[dict[str, Any]] = []
@@ -160,7 +160,7 @@ def export_lhotse(
             }
         )
         summary.audio_s += rec["duration"]
-        progress.tick(summary)
+        progress.add("lhotse", kept=1, audio_s=rec["duration"])
     files = {
         "recordings": dest / "recordings.jsonl.gz",
         "supervisions": dest / "supervisions.jsonl.gz",

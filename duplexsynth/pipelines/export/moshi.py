@@ -26,9 +26,9 @@ import soundfile as sf
 
 from duplexsynth.audio import decode_audio, resample
 from duplexsynth.pipelines.export.common import (
-    ExportProgress,
     ExportSummary,
     NameRegistry,
+    export_progress,
     write_bytes_atomic,
     write_jsonl_atomic,
     write_text_atomic,
@@ -93,7 +93,7 @@ def export_moshi(
             f"manifest name must be a file name ending in .jsonl, got {manifest_name!r}"
         )
     summary = ExportSummary("moshi", str(dest))
-    progress = ExportProgress("moshi", progress_every_s)
+    progress = export_progress("moshi", progress_every_s)
     entries: list[dict[str, Any]] = []
     names = NameRegistry()
     for row in iter_dialogues(output_root, columns=COLUMNS):
@@ -118,7 +118,7 @@ def export_moshi(
             summary.written += 1
         summary.audio_s += duration
         entries.append({"path": rel, "duration": round(float(duration), 3)})
-        progress.tick(summary)
+        progress.add("moshi", kept=1, audio_s=duration)
     manifest = dest / manifest_name
     write_jsonl_atomic(manifest, entries)
     summary.files = {"manifest": str(manifest), "audio_dir": str(dest / AUDIO_DIR)}

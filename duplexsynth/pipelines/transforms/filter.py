@@ -44,7 +44,8 @@ from duplexsynth.filters.dedup import (
 from duplexsynth.filters.readers import LightDialogue, ParseError, parse_raw_light
 from duplexsynth.filters.screen import STAGE, FilterProcessor
 from duplexsynth.filters.sources import Source, iter_raw_records, plan_limit, resolve_sources
-from duplexsynth.pipelines.stage import MAIN, REJECTS, Progress
+from duplexsynth.pipelines.progress import ProgressBoard
+from duplexsynth.pipelines.stage import MAIN, REJECTS
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.schemas.records import Dialogue, Reject
 
@@ -181,15 +182,15 @@ class _ScreenFn(beam.DoFn):
         self.screened = Metrics.counter(STAGE, "screened")
 
     def setup(self):
-        self.progress = Progress(STAGE, self.progress_every_s)
+        self.progress = ProgressBoard(STAGE, self.progress_every_s)
 
     def finish_bundle(self):
-        if self.progress.kept + self.progress.rejected:
-            self.progress.update()
+        if self.progress.done():
+            self.progress.add(STAGE)  # the line, if one is due
 
     def process(self, item):
         if type(item) is tuple:  # a (REJECTED, row) pair (LightDialogue is a tuple subclass)
-            self.progress.update(rejected=1)
+            self.progress.add(STAGE, rejected=1)
             yield item
             return
         try:
@@ -207,11 +208,11 @@ class _ScreenFn(beam.DoFn):
                 item.id,
             )
         if isinstance(result, Reject):
-            self.progress.update(rejected=1)
+            self.progress.add(STAGE, rejected=1)
             yield REJECTED, _row_of_reject(result)
             return
         self.screened.inc()
-        self.progress.update(kept=1)
+        self.progress.add(STAGE, kept=1)
         yield filter_row(item, *result)
 
 

@@ -11,36 +11,32 @@ endpoint. Every element is handled on its own: a bad row becomes ``bad_input``, 
 from __future__ import annotations
 
 import logging
-import sys
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from duplexsynth.pipelines.stage import MAIN, REJECTS, DialogueFn, DialogueStage, Progress
+from duplexsynth.pipelines.progress import ProgressBoard
+from duplexsynth.pipelines.stage import MAIN, REJECTS, DialogueFn, DialogueStage
 from duplexsynth.rewrite.config import RewriteConfig
 from duplexsynth.rewrite.process import STAGE, RewriteProcessor
 
 log = logging.getLogger("duplexsynth")
 
 
-class _LLMProgress(Progress):
-    """Progress lines that also show the LLM's requests, retries and cache hits."""
+def _llm_progress(processor: RewriteProcessor, every_s: float) -> ProgressBoard:
+    """The stage's progress board, its lines ending with the LLM's requests, retries and cache
+    hits."""
 
-    def __init__(self, processor: RewriteProcessor, every_s: float) -> None:
-        super().__init__(STAGE, every_s)
-        self.processor = processor
+    def llm() -> str:
+        rewriter = processor.rewriter
+        if rewriter is None:
+            return ""
+        s = rewriter.stats.snapshot()
+        return (
+            f"; llm: {s['requests']} requests, {s['retries']} retries, {s['cache_hits']} cache hits"
+        )
 
-    def report(self) -> None:
-        super().report()
-        rewriter = self.processor.rewriter
-        if rewriter is not None:
-            s = rewriter.stats.snapshot()
-            print(
-                f"[{STAGE}] llm: {s['requests']} requests, {s['retries']} retries, "
-                f"{s['cache_hits']} cache hits",
-                file=sys.stderr,
-                flush=True,
-            )
+    return ProgressBoard(STAGE, every_s, extra=llm)
 
 
 class _LLMWindowFn(DialogueFn):
@@ -56,7 +52,7 @@ class _LLMWindowFn(DialogueFn):
 
     def setup(self) -> None:
         super().setup()
-        self.progress = _LLMProgress(self.processor, self.progress_every_s)
+        self.progress = _llm_progress(self.processor, self.progress_every_s)
         self._seen = {"requests": 0, "cache_hits": 0}
 
     def finish_bundle(self):
