@@ -28,7 +28,9 @@ from duplexsynth import fs
 from duplexsynth.pipelines import io
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, stage_schema
 from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import Dialogue, Reject
+from duplexsynth.schemas.records import Dialogue, Reject, make_reject
+
+__all__ = ["make_reject"]  # re-exported: the one constructor lives in schemas.records
 
 log = logging.getLogger("duplexsynth")
 
@@ -40,23 +42,6 @@ class Processor(Protocol):
     """What a stage's library code hands to :class:`DialogueStage`."""
 
     def __call__(self, dialogue: Dialogue) -> Dialogue | Reject: ...
-
-
-def make_reject(dialogue_or_row: Any, stage: str, reason: Reason | str, detail: str) -> Reject:
-    """A :class:`Reject` for a dialogue (or a raw row dict) with the source fields filled in."""
-    if isinstance(dialogue_or_row, Dialogue):
-        d = dialogue_or_row
-        return Reject(d.source_file, d.source_index, d.record_id, stage, str(reason), detail, d.id)
-    row = dialogue_or_row if isinstance(dialogue_or_row, dict) else {}
-    return Reject(
-        source_file=str(row.get("source_file") or ""),
-        source_index=int(row.get("source_index") or 0),
-        record_id=row.get("record_id"),
-        stage=stage,
-        reason=str(reason),
-        detail=detail,
-        id=row.get("id"),
-    )
 
 
 def audio_seconds(row: dict[str, Any]) -> float:
