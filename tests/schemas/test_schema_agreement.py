@@ -223,3 +223,64 @@ def test_conform_row_on_rejects_drops_nothing() -> None:
     assert conform_row(r, REJECT_SCHEMA) == r
     with pytest.raises(ValueError, match="'extra'.*rejects schema"):
         conform_row(dict(r, extra=1), REJECT_SCHEMA)
+
+
+def _full_dialogue() -> Dialogue:
+    """A dialogue with every field of every record filled in."""
+    from duplexsynth.schemas.records import (
+        AudioRef,
+        Backchannel,
+        Event,
+        FrameLabels,
+        TimelineWord,
+        Word,
+    )
+
+    word = Word("hi", 0.1, 0.4, 0.9, "tts")
+    turn = Turn(
+        0, "user", "Hi!", "Hi.", "v1", AudioRef(b"flac", "t0.flac"), 16000, 0.5, (word,),
+        (word,), 0.0, 0.5, 1, "turn", False, None, "Hi.", False,
+    )  # fmt: skip
+    return Dialogue(
+        id="d-2",
+        source_file="s.jsonl",
+        source_index=4,
+        record_id="r4",
+        format="sharegpt",
+        turns=(turn, turn.replace(turn_index=1, speaker="assistant", interrupted=True, cut_s=0.3)),
+        system_prompt="Be brief.",
+        params={"mix": {"gap_s": 0.2}},
+        rewrite_method="rules",
+        rewrite_model="m",
+        rewrite_prompt_version="v1",
+        rewrite_temperature=0.7,
+        rewrite_seed=9,
+        assistant_voice="a",
+        user_voice="u",
+        backchannels=(Backchannel("user", "u", "mm", AudioRef(b"bc"), 16000, 0.3, (word,)),),
+        align_method="tts",
+        audio=AudioRef(b"mix", "d-2.flac"),
+        sample_rate=16000,
+        duration_s=1.5,
+        words=(TimelineWord("hi", 0.1, 0.4, 1, "user", 0, "backchannel"),),
+        labels=FrameLabels(12.5, 2, (0, 1), (1, 0), (0, 2), (1, 1), ("silence", "speech")),
+        events=(Event(0.0, "turn_start", 1, 0),),
+        clean_audio=AudioRef(b"clean", "d-2.clean.flac"),
+    )
+
+
+def test_from_row_reads_back_every_field_in_memory_and_through_arrow() -> None:
+    d = _full_dialogue()
+    assert Dialogue.from_row(d.to_row()) == d
+    table = pa.Table.from_pylist([d.to_row()], schema=stage_schema("augment"))
+    assert Dialogue.from_row(table.to_pylist()[0]) == d
+
+
+def test_from_row_fills_defaults_and_names_a_missing_required_field() -> None:
+    d = Dialogue.from_row({"id": "x", "turns": [{"turn_index": "2", "speaker": "user"}]})
+    assert (d.source_file, d.source_index, d.format, d.params) == ("", 0, "", {})
+    assert d.turns[0].turn_index == 2 and d.turns[0].source_text is None
+    row = _full_dialogue().to_row()
+    del row["words"][0]["start_s"]
+    with pytest.raises(KeyError, match="start_s"):
+        Dialogue.from_row(row)
