@@ -87,38 +87,36 @@ def openai_state(variables: dict[str, np.ndarray]) -> tuple[dict, dict[str, np.n
             if not dst.endswith(".key"):
                 state[f"{dst}.bias"] = b
 
+    def self_attention(s: str, d: str) -> None:
+        qkv = [f"{d}.attn.query", f"{d}.attn.key", f"{d}.attn.value"]
+        split(f"{s}/self_attention/linear_0", qkv)
+        linear(f"{s}/self_attention/linear_1", f"{d}.attn.out")
+        ln(f"{s}/self_attention/layer_norm", f"{d}.attn_ln")
+
+    def mlp(s: str, d: str) -> None:
+        linear(f"{s}/ffn/linear_0", f"{d}.mlp.0")
+        linear(f"{s}/ffn/linear_1", f"{d}.mlp.2")
+        ln(f"{s}/ffn/layer_norm", f"{d}.mlp_ln")
+
     n_enc, n_dec = _layers(v, "encoder"), _layers(v, "decoder")
     for name in ("conv1", "conv2"):
         state[f"encoder.{name}.weight"] = f32[f"encoder/{name}/weight"]
         state[f"encoder.{name}.bias"] = f32[f"encoder/{name}/bias"]
     state["encoder.positional_embedding"] = f32["encoder/position_encodings/encodings"]
     for i in range(n_enc):
-        s, d = f"encoder/layer_{i}", f"encoder.blocks.{i}"
-        split(
-            f"{s}/self_attention/linear_0", [f"{d}.attn.query", f"{d}.attn.key", f"{d}.attn.value"]
-        )
-        linear(f"{s}/self_attention/linear_1", f"{d}.attn.out")
-        ln(f"{s}/self_attention/layer_norm", f"{d}.attn_ln")
-        linear(f"{s}/ffn/linear_0", f"{d}.mlp.0")
-        linear(f"{s}/ffn/linear_1", f"{d}.mlp.2")
-        ln(f"{s}/ffn/layer_norm", f"{d}.mlp_ln")
+        self_attention(f"encoder/layer_{i}", f"encoder.blocks.{i}")
+        mlp(f"encoder/layer_{i}", f"encoder.blocks.{i}")
     ln("encoder/layer_norm", "encoder.ln_post")
     state["decoder.token_embedding.weight"] = f32["decoder/embeddings/weight"]
     state["decoder.positional_embedding"] = f32["decoder/position_encodings/encodings"]
     for i in range(n_dec):
         s, d = f"decoder/layer_{i}", f"decoder.blocks.{i}"
-        split(
-            f"{s}/self_attention/linear_0", [f"{d}.attn.query", f"{d}.attn.key", f"{d}.attn.value"]
-        )
-        linear(f"{s}/self_attention/linear_1", f"{d}.attn.out")
-        ln(f"{s}/self_attention/layer_norm", f"{d}.attn_ln")
+        self_attention(s, d)
         linear(f"{s}/attention/linear_0", f"{d}.cross_attn.query")
         split(f"{s}/attention/linear_1", [f"{d}.cross_attn.key", f"{d}.cross_attn.value"])
         linear(f"{s}/attention/linear_2", f"{d}.cross_attn.out")
         ln(f"{s}/attention/layer_norm", f"{d}.cross_attn_ln")
-        linear(f"{s}/ffn/linear_0", f"{d}.mlp.0")
-        linear(f"{s}/ffn/linear_1", f"{d}.mlp.2")
-        ln(f"{s}/ffn/layer_norm", f"{d}.mlp_ln")
+        mlp(s, d)
     ln("decoder/layer_norm", "decoder.ln")
     enc_pos, dec_pos = state["encoder.positional_embedding"], state["decoder.positional_embedding"]
     dims = {

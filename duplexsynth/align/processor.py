@@ -13,6 +13,7 @@ not) gets its words spread over its voiced part (``method="interpolated"``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -319,17 +320,7 @@ def _align_backchannels(
                 continue
             words = interpolate_all(tokens, len(audio) / float(sr), voiced, state.config.language)
             interpolated.append(bc.text)
-        out.append(
-            Backchannel(
-                speaker=bc.speaker,
-                voice=bc.voice,
-                text=bc.text,
-                audio=bc.audio,
-                sample_rate=bc.sample_rate,
-                duration_s=bc.duration_s,
-                words=tuple(words),
-            )
-        )
+        out.append(dataclasses.replace(bc, words=tuple(words)))
     report: dict[str, Any] = {"aligned": len(out)}
     if interpolated:
         report["interpolated"] = interpolated

@@ -15,6 +15,7 @@ Connected speech without pauses is left as the recogniser timed it. TTS timings 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -64,15 +65,7 @@ def trim_to_sound(
         if end <= start:
             out.append(w)
             continue
-        out.append(
-            Word(
-                word=w.word,
-                start_s=round(start, 4),
-                end_s=round(end, 4),
-                score=w.score,
-                method=w.method,
-            )
-        )
+        out.append(dataclasses.replace(w, start_s=round(start, 4), end_s=round(end, 4)))
     return out
 
 

@@ -19,6 +19,7 @@ or rejects it as ``align_error``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -126,13 +127,7 @@ def validate_words(
         fixes.widened += _borrow(starts, ends, k, j, duration_s, min_word_s, tokens)
         k = j
     out = [
-        Word(
-            word=w.word,
-            start_s=round(s, 4),
-            end_s=round(e, 4),
-            score=w.score,
-            method=w.method,
-        )
+        dataclasses.replace(w, start_s=round(s, 4), end_s=round(e, 4))
         for w, s, e in zip(words, starts, ends)
     ]
     return out, fixes

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,40 +107,19 @@ def scan_audio_dirs(
             )
 
     for ri, root in enumerate(dirs):
-        if not fs.is_local(str(root)):
-            for full, rel in _remote_files(str(root), what):
-                name = rel.rsplit("/", 1)[-1]
-                if name.startswith("."):
-                    continue
-                if not name.lower().endswith(AUDIO_EXTENSIONS):
-                    skip("not audio", full, warn=False)
-                    continue
-                if include and not any(fnmatch.fnmatch(rel, pat) for pat in include):
-                    skipped.setdefault("excluded", []).append(full)
-                    continue
-                entry = _probe(full, rel, ri, min_duration_s, skip, what)
-                if entry is not None:
-                    files.append(entry)
-            continue
-        root_path = Path(root)
-        if not root_path.is_dir():
-            raise ValueError(f"{what} directory {root!r} does not exist or is not a directory")
-        for dirpath, dirnames, filenames in os.walk(root_path, followlinks=True):
-            dirnames.sort()
-            for name in sorted(filenames):
-                full = os.path.join(dirpath, name)
-                rel = os.path.relpath(full, root_path).replace(os.sep, "/")
-                if name.startswith("."):
-                    continue
-                if not name.lower().endswith(AUDIO_EXTENSIONS):
-                    skip("not audio", full, warn=False)
-                    continue
-                if include and not any(fnmatch.fnmatch(rel, pat) for pat in include):
-                    skipped.setdefault("excluded", []).append(full)
-                    continue
-                entry = _probe(full, rel, ri, min_duration_s, skip, what)
-                if entry is not None:
-                    files.append(entry)
+        for full, rel in _listing(root, what):
+            name = rel.rsplit("/", 1)[-1]
+            if name.startswith("."):
+                continue
+            if not name.lower().endswith(AUDIO_EXTENSIONS):
+                skip("not audio", full, warn=False)
+                continue
+            if include and not any(fnmatch.fnmatch(rel, pat) for pat in include):
+                skipped.setdefault("excluded", []).append(full)
+                continue
+            entry = _probe(full, rel, ri, min_duration_s, skip, what)
+            if entry is not None:
+                files.append(entry)
     index = AudioIndex(roots=tuple(str(d) for d in dirs), files=tuple(files), skipped=skipped)
     if skipped.get("not audio"):
         examples = ", ".join(os.path.basename(p) for p in skipped["not audio"][:3])
@@ -153,6 +133,22 @@ def scan_audio_dirs(
     if dirs and not files:
         log.warning("%s: no usable audio file under %s", what, ", ".join(map(str, dirs)))
     return index
+
+
+def _listing(root: str | os.PathLike[str], what: str) -> Iterator[tuple[str, str]]:
+    """``(path, path relative to root with "/" separators)`` of every file under ``root`` (a
+    local directory walked in sorted order, or an object-store prefix)."""
+    if not fs.is_local(str(root)):
+        yield from _remote_files(str(root), what)
+        return
+    root_path = Path(root)
+    if not root_path.is_dir():
+        raise ValueError(f"{what} directory {root!r} does not exist or is not a directory")
+    for dirpath, dirnames, filenames in os.walk(root_path, followlinks=True):
+        dirnames.sort()
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            yield full, os.path.relpath(full, root_path).replace(os.sep, "/")
 
 
 def _remote_files(root: str, what: str) -> list[tuple[str, str]]:

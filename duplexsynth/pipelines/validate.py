@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from duplexsynth.audio import decode_audio
+from duplexsynth import audio as audio_helpers
+from duplexsynth.audio import amplitude_db, decode_audio
 from duplexsynth.lang import has_han
 from duplexsynth.pipelines.write import dialogue_files
 from duplexsynth.schemas.arrow import SCHEMA_VERSION, stage_schema
@@ -135,12 +136,7 @@ def features_sample_rate(schema) -> int | None:
 # ----------------------------------------------------------------------------------- energy
 def frame_rms(channel: np.ndarray, sample_rate: int) -> np.ndarray:
     """RMS of consecutive ``FRAME_S`` frames of one channel."""
-    n = max(1, int(FRAME_S * sample_rate))
-    frames = len(channel) // n
-    if frames == 0:
-        return np.zeros(0, np.float64)
-    x = channel[: frames * n].astype(np.float64).reshape(frames, n)
-    return np.sqrt(np.mean(x * x, axis=1))
+    return audio_helpers.frame_rms(channel, max(1, int(FRAME_S * sample_rate)))
 
 
 def speech_threshold(rms: np.ndarray) -> float:
@@ -150,10 +146,6 @@ def speech_threshold(rms: np.ndarray) -> float:
         return floor
     noise = float(np.percentile(rms, 10))
     return max(floor, noise * 10 ** (SPEECH_ABOVE_NOISE_DB / 20))
-
-
-def _dbfs(x: float) -> float:
-    return 20 * np.log10(max(x, 1e-12))
 
 
 def _norm_tokens(text: str) -> list[str]:
@@ -301,8 +293,8 @@ class _Checker:
             if peak < thresholds[ch]:
                 self.bad(
                     "speech",
-                    f"{label}: no speech on channel {ch} (peak {_dbfs(peak):.0f} dBFS, "
-                    f"needs {_dbfs(thresholds[ch]):.0f})",
+                    f"{label}: no speech on channel {ch} (peak {amplitude_db(peak):.0f} dBFS, "
+                    f"needs {amplitude_db(thresholds[ch]):.0f})",
                 )
 
     def _turn_words(self, turns: dict[int, dict], words: list[dict]) -> None:

@@ -30,7 +30,7 @@ from duplexsynth.audio import decode_audio, encode_flac, resample
 from duplexsynth.pipelines.config import WriteConfig
 from duplexsynth.schemas.arrow import SCHEMA_VERSION, STAGE_FOLDERS, stage_schema
 from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import AudioRef, Dialogue, Reject
+from duplexsynth.schemas.records import AudioRef, Dialogue, Reject, make_reject
 
 STAGE = "write"
 #: tolerated difference between ``duration_s`` and the audio's own length
@@ -79,15 +79,7 @@ class FinalRowProcessor:
     def __call__(self, d: Dialogue) -> Dialogue | Reject:
         problem = self._check(d)
         if problem:
-            return Reject(
-                d.source_file,
-                d.source_index,
-                d.record_id,
-                STAGE,
-                str(Reason.BAD_INPUT),
-                f"dialogue {d.id}: {problem}",
-                d.id,
-            )
+            return make_reject(d, STAGE, Reason.BAD_INPUT, f"dialogue {d.id}: {problem}")
         cfg = self.config
         channels, sr, frames = audio_info(d.audio.bytes)
         audio_bytes = d.audio.bytes

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from duplexsynth.audio import rms
 from duplexsynth.schedule.stats import MIN_SILENCE_S, merge_intervals
 
 HOP_S = 0.01
@@ -90,8 +91,7 @@ def run_rms(audio: np.ndarray, sample_rate: int, runs: list[tuple[float, float]]
     """RMS of the samples inside each run."""
     out = []
     for a, b in runs:
-        seg = np.asarray(audio[int(a * sample_rate) : int(b * sample_rate)], dtype=np.float64)
-        out.append(float(np.sqrt(np.mean(seg * seg))) if seg.size else 0.0)
+        out.append(rms(audio[int(a * sample_rate) : int(b * sample_rate)]))
     return out
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from duplexsynth.audio import decode_audio, resample
+from duplexsynth.audio import decode_audio, resample, rms
 from duplexsynth.schemas.records import ASSISTANT, SPEAKERS, USER, Dialogue, Word
 
 #: words may end this far past the end of their audio (aligner rounding); they are clamped
@@ -151,11 +151,7 @@ def speech_rms(audio: np.ndarray, words, sample_rate: int) -> float:
         a = max(0, int(round(w.start_s * sample_rate)))
         b = min(n, int(round(w.end_s * sample_rate)))
         mask[a:b] = True
-    seg = audio[mask] if mask.any() else audio
-    if seg.size == 0:
-        return 0.0
-    seg64 = seg.astype(np.float64)
-    return float(np.sqrt(np.mean(seg64 * seg64)))
+    return rms(audio[mask] if mask.any() else audio)
 
 
 def _clip(audio: np.ndarray, words, sample_rate: int) -> Clip:

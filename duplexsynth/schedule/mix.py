@@ -29,6 +29,7 @@ from duplexsynth.schemas.records import (
     TimelineWord,
     Turn,
     Word,
+    make_reject,
 )
 from duplexsynth.schemas.rng import dialogue_rng
 
@@ -208,9 +209,7 @@ def assemble(
 
 
 def _reject(d: Dialogue, detail: str) -> Reject:
-    return Reject(
-        d.source_file, d.source_index, d.record_id, STAGE, str(Reason.BAD_INPUT), detail, d.id
-    )
+    return make_reject(d, STAGE, Reason.BAD_INPUT, detail)
 
 
 def mix_dialogue(

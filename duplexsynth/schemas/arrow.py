@@ -6,6 +6,7 @@ Bump :data:`SCHEMA_VERSION` on any change; it is written into every file's metad
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pyarrow as pa
@@ -194,11 +195,58 @@ def huggingface_metadata(sample_rate: int) -> bytes:
     ).encode()
 
 
+#: fields the final ``write`` stage leaves out unless kept (``keep_turn_audio`` drops the
+#: backchannel lexicon and ``turns[].audio``; ``keep_clean_audio`` drops ``clean_audio``)
+WRITE_OPTIONAL_FIELDS: tuple[str, ...] = ("backchannels", "clean_audio")
+WRITE_OPTIONAL_TURN_FIELDS: tuple[str, ...] = ("audio",)
+
+
+@functools.cache
+def droppable_fields(stage: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """``(dialogue fields, turn fields)`` a row written by ``stage`` may carry although the
+    stage's schema leaves them out: the fields later stages add (a :class:`Dialogue` row has
+    them all, ``None`` until reached) and, for ``write``, the optional ones above. ``None`` (a
+    schema that is no stage's, such as the rejects') may drop nothing."""
+    if stage is None:
+        return frozenset(), frozenset()
+    rank = stage_rank(stage)
+    top = {f.name for f, s in _DIALOGUE_FIELDS if stage_rank(s) > rank}
+    turn = {f.name for f, s in _TURN_FIELDS if stage_rank(s) > rank}
+    if stage == "write":
+        top.update(WRITE_OPTIONAL_FIELDS)
+        turn.update(WRITE_OPTIONAL_TURN_FIELDS)
+    return frozenset(top), frozenset(turn)
+
+
 def conform_row(row: dict, schema: pa.Schema) -> dict:
-    """Drop keys not in ``schema`` (recursively into ``turns``) so Arrow accepts the row."""
+    """``row`` with the keys ``schema`` leaves out removed (recursively into ``turns``) so Arrow
+    accepts it. Only the stage's :func:`droppable_fields` may go: any other key not in the
+    schema is a ``ValueError`` naming the field, the stage and the row."""
+    meta = schema.metadata or {}
+    stage = meta.get(b"duplexsynth.stage", b"").decode() or None
+    may_drop, turn_may_drop = droppable_fields(stage)
     names = set(schema.names)
-    out = {k: v for k, v in row.items() if k in names}
+    out = {}
+    for k, v in row.items():
+        if k in names:
+            out[k] = v
+        elif k not in may_drop:
+            raise _unknown(k, row, stage, meta)
     if "turns" in out and out["turns"] is not None:
         tnames = {f.name for f in schema.field("turns").type.value_type}
-        out["turns"] = [{k: v for k, v in t.items() if k in tnames} for t in out["turns"]]
+        turns = []
+        for t in out["turns"]:
+            for k in t.keys() - tnames:
+                if k not in turn_may_drop:
+                    raise _unknown(f"turns[].{k}", row, stage, meta)
+            turns.append({k: v for k, v in t.items() if k in tnames})
+        out["turns"] = turns
     return out
+
+
+def _unknown(name: str, row: dict, stage: str | None, meta: dict) -> ValueError:
+    where = stage or meta.get(b"duplexsynth.kind", b"").decode() or "given"
+    return ValueError(
+        f"row {row.get('id')!r}: field {name!r} is not in the {where} schema "
+        "(and not one the stage may drop)"
+    )

@@ -9,8 +9,10 @@ a stage has not reached yet is ``None``. Times are seconds (``*_s``), rates are 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-from collections.abc import Sequence
+import typing
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,10 +265,6 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
-def _get(row: dict[str, Any], key: str) -> Any:
-    return row.get(key) if row is not None else None
-
-
 def _audio(v: Any) -> AudioRef | None:
     if v is None:
         return None
@@ -277,128 +275,76 @@ def _audio(v: Any) -> AudioRef | None:
     return AudioRef(bytes=v["bytes"], path=v.get("path"))
 
 
-def _words(v: Any) -> tuple[Word, ...] | None:
-    if v is None:
-        return None
-    return tuple(
-        w
-        if isinstance(w, Word)
-        else Word(
-            word=w["word"],
-            start_s=float(w["start_s"]),
-            end_s=float(w["end_s"]),
-            score=w.get("score"),
-            method=w.get("method"),
+def _record(cls: type, value: Any) -> Any:
+    """The ``cls`` record read from its plain dict (``to_row``'s or Arrow's); a record passes
+    through and ``None`` stays ``None``. Keys that are not fields are ignored."""
+    if value is None or isinstance(value, cls):
+        return value
+    return cls(**{name: read(value) for name, read in _readers(cls)})
+
+
+@functools.cache
+def _readers(cls: type) -> tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...]:
+    """One reader per field of ``cls``, from its type: a required field must be in the dict
+    (``KeyError`` otherwise) and a required ``int``/``float`` is cast; an optional one (with a
+    default or ``| None``) may be missing or ``None``, and takes its default then. Nested
+    records and tuples of them are read the same way; ``AudioRef`` with no bytes is ``None``."""
+    hints = typing.get_type_hints(cls)
+    readers = []
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(tp))
+        if optional:
+            tp = args[0]
+        convert = _converter(tp, cast=not optional)
+        if f.default is not dataclasses.MISSING:
+            default: Callable[[], Any] = functools.partial(_same, f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory  # a fresh value each time
+        elif optional:
+            default = functools.partial(_same, None)
+        else:
+            readers.append((f.name, lambda d, k=f.name, c=convert: c(d[k])))
+            continue
+        readers.append(
+            (
+                f.name,
+                lambda d, k=f.name, c=convert, dv=default: dv() if d.get(k) is None else c(d[k]),
+            )
         )
-        for w in v
-    )
+    return tuple(readers)
 
 
-def _turn(t: dict[str, Any]) -> Turn:
-    return Turn(
-        turn_index=int(t["turn_index"]),
-        speaker=t["speaker"],
-        source_text=t.get("source_text"),
-        spoken_text=t.get("spoken_text"),
-        voice=t.get("voice"),
-        audio=_audio(t.get("audio")),
-        sample_rate=t.get("sample_rate"),
-        duration_s=t.get("duration_s"),
-        tts_words=_words(t.get("tts_words")),
-        words=_words(t.get("words")),
-        start_s=t.get("start_s"),
-        end_s=t.get("end_s"),
-        channel=t.get("channel"),
-        kind=t.get("kind"),
-        interrupted=t.get("interrupted"),
-        cut_s=t.get("cut_s"),
-        text=t.get("text"),
-        stop_command=t.get("stop_command"),
-    )
+def _converter(tp: Any, cast: bool) -> Callable[[Any], Any]:
+    if tp is AudioRef:
+        return _audio
+    if dataclasses.is_dataclass(tp):
+        return functools.partial(_record, tp)
+    if typing.get_origin(tp) is tuple:
+        element = _converter(typing.get_args(tp)[0], cast=False)
+        return lambda v: tuple(element(x) for x in v)
+    if cast and tp in (int, float):
+        return tp
+    return _same
 
 
-def _backchannel(b: dict[str, Any]) -> Backchannel:
-    return Backchannel(
-        speaker=b["speaker"],
-        voice=b["voice"],
-        text=b["text"],
-        audio=_audio(b["audio"]),
-        sample_rate=int(b["sample_rate"]),
-        duration_s=float(b["duration_s"]),
-        words=_words(b.get("words")) or (),
-    )
-
-
-def _labels(v: Any) -> FrameLabels | None:
-    if v is None:
-        return None
-    return FrameLabels(
-        frame_rate_hz=float(v["frame_rate_hz"]),
-        num_frames=int(v["num_frames"]),
-        activity_assistant=tuple(v["activity_assistant"]),
-        activity_user=tuple(v["activity_user"]),
-        state_assistant=tuple(v["state_assistant"]),
-        state_user=tuple(v["state_user"]),
-        state_names=tuple(v["state_names"]),
-    )
+def _same(v: Any) -> Any:
+    return v
 
 
 def _dialogue_from_row(row: dict[str, Any]) -> Dialogue:
     params = row.get("params")
     if isinstance(params, str):
         params = json.loads(params) if params else {}
-    turns = tuple(_turn(t) for t in (row.get("turns") or []))
-    bcs = row.get("backchannels")
-    words = row.get("words")
-    events = row.get("events")
-    return Dialogue(
-        id=row["id"],
-        source_file=row.get("source_file") or "",
-        source_index=int(row.get("source_index") or 0),
-        record_id=row.get("record_id"),
-        format=row.get("format") or "",
-        turns=turns,
-        system_prompt=row.get("system_prompt"),
-        params=params or {},
-        rewrite_method=row.get("rewrite_method"),
-        rewrite_model=row.get("rewrite_model"),
-        rewrite_prompt_version=row.get("rewrite_prompt_version"),
-        rewrite_temperature=row.get("rewrite_temperature"),
-        rewrite_seed=row.get("rewrite_seed"),
-        assistant_voice=row.get("assistant_voice"),
-        user_voice=row.get("user_voice"),
-        backchannels=None if bcs is None else tuple(_backchannel(b) for b in bcs),
-        align_method=row.get("align_method"),
-        audio=_audio(row.get("audio")),
-        sample_rate=row.get("sample_rate"),
-        duration_s=row.get("duration_s"),
-        words=None
-        if words is None
-        else tuple(
-            w
-            if isinstance(w, TimelineWord)
-            else TimelineWord(
-                word=w["word"],
-                start_s=float(w["start_s"]),
-                end_s=float(w["end_s"]),
-                channel=int(w["channel"]),
-                speaker=w["speaker"],
-                turn_index=int(w["turn_index"]),
-                kind=w.get("kind") or KIND_TURN,
-            )
-            for w in words
-        ),
-        labels=_labels(row.get("labels")),
-        events=None
-        if events is None
-        else tuple(
-            Event(
-                time_s=float(e["time_s"]),
-                kind=e["kind"],
-                channel=int(e["channel"]),
-                turn_index=int(e["turn_index"]),
-            )
-            for e in events
-        ),
-        clean_audio=_audio(row.get("clean_audio")),
+    return _record(
+        Dialogue,
+        {
+            **row,
+            "source_file": row.get("source_file") or "",
+            "source_index": int(row.get("source_index") or 0),
+            "format": row.get("format") or "",
+            "turns": row.get("turns") or (),
+            "params": params or {},
+        },
     )

@@ -27,6 +27,7 @@ from duplexsynth.schemas.records import (
     Reject,
     Turn,
     Word,
+    make_reject,
 )
 from duplexsynth.synth.backends import TTSBackend
 from duplexsynth.synth.config import SynthConfig
@@ -38,7 +39,7 @@ STAGE = "synth"
 
 
 def _reject(d: Dialogue, reason: Reason | str, detail: str) -> Reject:
-    return Reject(d.source_file, d.source_index, d.record_id, STAGE, str(reason), detail, d.id)
+    return make_reject(d, STAGE, reason, detail)
 
 
 def validate_dialogue(d: Dialogue) -> None:

@@ -47,7 +47,7 @@ from duplexsynth.filters.sources import Source, iter_raw_records, plan_limit, re
 from duplexsynth.pipelines.progress import ProgressBoard
 from duplexsynth.pipelines.stage import MAIN, REJECTS
 from duplexsynth.schemas.reasons import Reason
-from duplexsynth.schemas.records import Dialogue, Reject
+from duplexsynth.schemas.records import Dialogue, Reject, make_reject
 
 log = logging.getLogger("duplexsynth")
 
@@ -198,15 +198,7 @@ class _ScreenFn(beam.DoFn):
         except Exception as exc:
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
             log.warning("[filter] dialogue %s failed: %s", item.id, tb)
-            result = Reject(
-                item.source_file,
-                item.source_index,
-                item.record_id,
-                STAGE,
-                Reason.STAGE_ERROR.value,
-                tb,
-                item.id,
-            )
+            result = make_reject(item, STAGE, Reason.STAGE_ERROR, tb)
         if isinstance(result, Reject):
             self.progress.add(STAGE, rejected=1)
             yield REJECTED, _row_of_reject(result)
