@@ -40,6 +40,7 @@ def setting(
     short: str | None = None,
     show_default: str | bool | None = None,
     click_type: Any = None,
+    metavar: str | None = None,
     default_factory: Callable[[], Any] | None = None,
     **constraints: Any,
 ) -> Any:
@@ -48,7 +49,8 @@ def setting(
     ``flag``: ``True`` for ``--field-name``, a string for another name (``"--max-words"``), or
     ``None`` for no option. ``short``: a short alias (``"-o"``). ``show_default``: what the help
     prints as the default when not the value itself. ``click_type``: a click type overriding the
-    one derived from the annotation (``click.Path(...)``). ``constraints``: ``ge``, ``le``,
+    one derived from the annotation (``click.Path(...)``). ``metavar``: the value's name in
+    ``--help``. ``constraints``: ``ge``, ``le``,
     ``gt``, ``lt``, ``min_length`` ... as for :func:`pydantic.Field`.
     """
     extra: dict[str, Any] = {}
@@ -60,6 +62,8 @@ def setting(
         extra["show_default"] = show_default
     if click_type is not None:
         extra["click_type"] = click_type
+    if metavar is not None:
+        extra["metavar"] = metavar
     kwargs: dict[str, Any] = dict(constraints)
     if default_factory is not None:
         kwargs["default_factory"] = default_factory
@@ -69,12 +73,12 @@ def setting(
 
 
 def unknown_key_message(section: str, unknown: list[str], known: list[str]) -> str:
-    """``"filter: unknown option(s) max_word (did you mean max_words_per_turn?); known: ..."``."""
+    """``"unknown filter option(s): max_word (did you mean max_words_per_turn?); known: ..."``."""
     parts = []
     for key in unknown:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         parts.append(f"{key} (did you mean {close[0]}?)" if close else key)
-    return f"{section}: unknown option(s) {', '.join(parts)}; known: {', '.join(sorted(known))}"
+    return f"unknown {section} option(s): {', '.join(parts)}; known: {', '.join(sorted(known))}"
 
 
 class StageConfig(BaseModel):
@@ -229,6 +233,8 @@ def cli_options(model: type[StageConfig]) -> Callable[[Callable[..., Any]], Call
                 decls.append(extra["short"])
             kwargs: dict[str, Any] = {"help": info.description or None}
             kwargs["show_default"] = extra.get("show_default", True)
+            if extra.get("metavar"):
+                kwargs["metavar"] = extra["metavar"]
             base, _ = _strip_optional(info.annotation)
             if base is bool:
                 decls[0] = f"{flag}/--no-{flag[2:]}"

@@ -28,7 +28,7 @@ def test_defaults_round_trip_and_are_json_safe():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"max_words": 10}, "unknown option.*max_words .did you mean max_words_per_turn"),
+        ({"max_words": 10}, "unknown filter option.*max_words .did you mean max_words_per_turn"),
         ({"format": "csv"}, "filter.format: .*got 'csv'"),
         ({"language": "xx"}, "unsupported language 'xx'"),
         ({"max_words_per_turn": 0}, "max_words_per_turn: .*greater than or equal to 1"),
