@@ -41,6 +41,7 @@ def setting(
     show_default: str | bool | None = None,
     click_type: Any = None,
     metavar: str | None = None,
+    envvar: str | None = None,
     default_factory: Callable[[], Any] | None = None,
     **constraints: Any,
 ) -> Any:
@@ -50,7 +51,7 @@ def setting(
     ``None`` for no option. ``short``: a short alias (``"-o"``). ``show_default``: what the help
     prints as the default when not the value itself. ``click_type``: a click type overriding the
     one derived from the annotation (``click.Path(...)``). ``metavar``: the value's name in
-    ``--help``. ``constraints``: ``ge``, ``le``,
+    ``--help``; ``envvar``: an environment variable the option also reads. ``constraints``: ``ge``, ``le``,
     ``gt``, ``lt``, ``min_length`` ... as for :func:`pydantic.Field`.
     """
     extra: dict[str, Any] = {}
@@ -64,6 +65,8 @@ def setting(
         extra["click_type"] = click_type
     if metavar is not None:
         extra["metavar"] = metavar
+    if envvar is not None:
+        extra["envvar"] = envvar
     kwargs: dict[str, Any] = dict(constraints)
     if default_factory is not None:
         kwargs["default_factory"] = default_factory
@@ -233,8 +236,9 @@ def cli_options(model: type[StageConfig]) -> Callable[[Callable[..., Any]], Call
                 decls.append(extra["short"])
             kwargs: dict[str, Any] = {"help": info.description or None}
             kwargs["show_default"] = extra.get("show_default", True)
-            if extra.get("metavar"):
-                kwargs["metavar"] = extra["metavar"]
+            for key in ("metavar", "envvar"):
+                if extra.get(key):
+                    kwargs[key] = extra[key]
             base, _ = _strip_optional(info.annotation)
             if base is bool:
                 decls[0] = f"{flag}/--no-{flag[2:]}"
