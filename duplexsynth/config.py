@@ -268,7 +268,10 @@ def _default_text(name: str, info: FieldInfo) -> str:
     if isinstance(default, bool):
         return "on" if default else "off"
     if isinstance(default, (list, tuple)):
-        return "all" if default else "none"
+        base, _ = _strip_optional(info.annotation)
+        if typing.get_origin(base) is list and typing.get_origin(_args(base)[0]) is Literal:
+            return "all" if default else "none"
+        return ", ".join(f"`{v}`" for v in default) if default else "none"
     return f"`{default}`"
 
 
@@ -282,6 +285,8 @@ def options_table(model: type[StageConfig]) -> str:
             allowed = ", ".join(f"`{a}`" for a in _args(base))
         elif typing.get_origin(base) is list and typing.get_origin(_args(base)[0]) is Literal:
             allowed = "list of " + ", ".join(f"`{a}`" for a in _args(_args(base)[0]))
+        elif typing.get_origin(base) in (list, tuple):
+            allowed = f"list of {getattr(_args(base)[0], '__name__', _args(base)[0])}"
         else:
             allowed = getattr(base, "__name__", str(base))
             b = _bounds(info)
