@@ -42,6 +42,7 @@ def setting(
     click_type: Any = None,
     metavar: str | None = None,
     envvar: str | None = None,
+    doc_default: str | None = None,
     default_factory: Callable[[], Any] | None = None,
     **constraints: Any,
 ) -> Any:
@@ -51,7 +52,8 @@ def setting(
     ``None`` for no option. ``short``: a short alias (``"-o"``). ``show_default``: what the help
     prints as the default when not the value itself. ``click_type``: a click type overriding the
     one derived from the annotation (``click.Path(...)``). ``metavar``: the value's name in
-    ``--help``; ``envvar``: an environment variable the option also reads. ``constraints``: ``ge``, ``le``,
+    ``--help``; ``envvar``: an environment variable the option also reads; ``doc_default``: the default
+    the docs table shows when it is not a constant (``preset``). ``constraints``: ``ge``, ``le``,
     ``gt``, ``lt``, ``min_length`` ... as for :func:`pydantic.Field`.
     """
     extra: dict[str, Any] = {}
@@ -67,6 +69,8 @@ def setting(
         extra["metavar"] = metavar
     if envvar is not None:
         extra["envvar"] = envvar
+    if doc_default is not None:
+        extra["doc_default"] = doc_default
     kwargs: dict[str, Any] = dict(constraints)
     if default_factory is not None:
         kwargs["default_factory"] = default_factory
@@ -259,7 +263,7 @@ def cli_options(model: type[StageConfig]) -> Callable[[Callable[..., Any]], Call
 
 def _default_text(name: str, info: FieldInfo) -> str:
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    shown = extra.get("show_default")
+    shown = extra.get("doc_default", extra.get("show_default"))
     if isinstance(shown, str):
         return shown
     default = info.get_default(call_default_factory=True)
