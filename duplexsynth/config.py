@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 import click
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
 __all__ = ["StageConfig", "setting", "cli_options", "options_table", "unknown_key_message"]
@@ -123,18 +123,33 @@ class StageConfig(BaseModel):
             lines.append(f"{where}: {msg}, got {err['input']!r}" if loc else f"{where}: {msg}")
         return "; ".join(lines)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _sequences(cls, data: Any) -> Any:
+        """YAML/TOML give lists where a field holds a tuple (and a tuple may come for a list);
+        a single string is taken as a one-item sequence for a variadic tuple field."""
+        if not isinstance(data, dict):
+            return data
+        values = dict(data)
+        for name, value in data.items():
+            info = cls.model_fields.get(name)
+            if info is None:
+                continue
+            if isinstance(value, tuple) and _is_list(info):
+                values[name] = list(value)
+            elif _is_tuple(info):
+                if isinstance(value, list):
+                    values[name] = tuple(value)
+                elif isinstance(value, str) and _variadic(info):
+                    values[name] = (value,)
+        return values
+
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> Any:
         """Build from a mapping (a YAML section, ``--set`` items); ``ValueError`` on bad input."""
         if d is not None and not isinstance(d, dict):
             raise ValueError(f"{cls.SECTION} must be a mapping, got {type(d).__name__}")
         values = dict(d or {})
-        for name, value in values.items():  # YAML/TOML give lists where a field wants a tuple
-            if isinstance(value, tuple) and name in cls.model_fields:
-                values[name] = list(value) if _is_list(cls.model_fields[name]) else value
-            elif isinstance(value, list) and name in cls.model_fields:
-                if _is_tuple(cls.model_fields[name]):
-                    values[name] = tuple(value)
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,6 +179,11 @@ def _is_tuple(info: FieldInfo) -> bool:
     return typing.get_origin(_strip_optional(info.annotation)[0]) is tuple
 
 
+def _variadic(info: FieldInfo) -> bool:
+    base = _strip_optional(info.annotation)[0]
+    return typing.get_origin(base) is tuple and _args(base)[-1:] == (Ellipsis,)
+
+
 def _bounds(info: FieldInfo) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for meta in info.metadata:
@@ -178,11 +198,13 @@ def _click_type(info: FieldInfo) -> tuple[Any, bool]:
     """(click type, multiple) for a field's annotation and bounds."""
     extra = info.json_schema_extra or {}
     base, _ = _strip_optional(info.annotation)
-    multiple = typing.get_origin(base) is list
+    multiple = typing.get_origin(base) is list or _variadic(info)
     if multiple:
         base = _args(base)[0]
     if isinstance(extra, dict) and extra.get("click_type") is not None:
         return extra["click_type"], multiple
+    if typing.get_origin(base) is tuple:  # a fixed pair: --gain-db MIN MAX
+        return tuple(_args(base)), False
     if typing.get_origin(base) is Literal:
         return click.Choice([str(a) for a in _args(base)]), multiple
     b = _bounds(info)
@@ -289,6 +311,8 @@ def options_table(model: type[StageConfig]) -> str:
             allowed = ", ".join(f"`{a}`" for a in _args(base))
         elif typing.get_origin(base) is list and typing.get_origin(_args(base)[0]) is Literal:
             allowed = "list of " + ", ".join(f"`{a}`" for a in _args(_args(base)[0]))
+        elif typing.get_origin(base) is tuple and not _variadic(info):
+            allowed = f"[min, max] of {getattr(_args(base)[0], '__name__', _args(base)[0])}"
         elif typing.get_origin(base) in (list, tuple):
             allowed = f"list of {getattr(_args(base)[0], '__name__', _args(base)[0])}"
         else:
