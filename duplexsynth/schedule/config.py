@@ -59,6 +59,11 @@ def _by_preset(knob: str) -> str:
     return f" [default: from --preset: {values}]"
 
 
+def _knob(name: str, description: str, **kwargs: Any) -> Any:
+    """A preset-controlled knob: ``None`` until the preset fills it; its help lists the presets'."""
+    return setting(None, description + _by_preset(name), doc_default="preset", **kwargs)
+
+
 class MixConfig(StageConfig):
     """Every knob of the ``mix`` stage (``duplexsynth.schedule``). See docs/stages/mix.md."""
 
@@ -99,327 +104,201 @@ class MixConfig(StageConfig):
     )
 
     # ---- preset-controlled knobs (None = take the preset's value) ----
-    lead_silence_s_min: float | None = setting(
-        None,
-        "Silence before the first turn, lower bound (s)." + _by_preset("lead_silence_s_min"),
-        doc_default="preset",
-        ge=0,
+    lead_silence_s_min: float | None = _knob(
+        "lead_silence_s_min", "Silence before the first turn, lower bound (s).", ge=0
     )
-    lead_silence_s_max: float | None = setting(
-        None,
-        "Silence before the first turn, upper bound (s)." + _by_preset("lead_silence_s_max"),
-        doc_default="preset",
-        ge=0,
+    lead_silence_s_max: float | None = _knob(
+        "lead_silence_s_max", "Silence before the first turn, upper bound (s).", ge=0
     )
-    trail_silence_s_min: float | None = setting(
-        None,
-        "Silence after the last turn, lower bound (s)." + _by_preset("trail_silence_s_min"),
-        doc_default="preset",
-        ge=0,
+    trail_silence_s_min: float | None = _knob(
+        "trail_silence_s_min", "Silence after the last turn, lower bound (s).", ge=0
     )
-    trail_silence_s_max: float | None = setting(
-        None,
-        "Silence after the last turn, upper bound (s)." + _by_preset("trail_silence_s_max"),
-        doc_default="preset",
-        ge=0,
+    trail_silence_s_max: float | None = _knob(
+        "trail_silence_s_max", "Silence after the last turn, upper bound (s).", ge=0
     )
-    reply_gap_mode_s: float | None = setting(
-        None,
-        "User -> assistant gap: log-normal mode (s)." + _by_preset("reply_gap_mode_s"),
-        doc_default="preset",
-        gt=0,
+    reply_gap_mode_s: float | None = _knob(
+        "reply_gap_mode_s", "User -> assistant gap: log-normal mode (s).", gt=0
     )
-    reply_gap_sigma: float | None = setting(
-        None,
-        "User -> assistant gap: log-normal shape." + _by_preset("reply_gap_sigma"),
-        doc_default="preset",
-        ge=0,
+    reply_gap_sigma: float | None = _knob(
+        "reply_gap_sigma", "User -> assistant gap: log-normal shape.", ge=0
     )
-    reply_gap_max_s: float | None = setting(
-        None,
-        "User -> assistant gap: cap (s)." + _by_preset("reply_gap_max_s"),
-        doc_default="preset",
-        ge=0,
+    reply_gap_max_s: float | None = _knob(
+        "reply_gap_max_s", "User -> assistant gap: cap (s).", ge=0
     )
-    reply_overlap_prob: float | None = setting(
-        None,
-        "Share of assistant replies that start before the user's last word ends."
-        + _by_preset("reply_overlap_prob"),
-        doc_default="preset",
+    reply_overlap_prob: float | None = _knob(
+        "reply_overlap_prob",
+        "Share of assistant replies that start before the user's last word ends.",
         flag=True,
         ge=0,
         le=1,
     )
-    reply_overlap_s_min: float | None = setting(
-        None,
-        "Overlap of such a reply, lower bound (s)." + _by_preset("reply_overlap_s_min"),
-        doc_default="preset",
-        ge=0,
+    reply_overlap_s_min: float | None = _knob(
+        "reply_overlap_s_min", "Overlap of such a reply, lower bound (s).", ge=0
     )
-    reply_overlap_s_max: float | None = setting(
-        None,
-        "Overlap of such a reply, upper bound (s)." + _by_preset("reply_overlap_s_max"),
-        doc_default="preset",
-        ge=0,
+    reply_overlap_s_max: float | None = _knob(
+        "reply_overlap_s_max", "Overlap of such a reply, upper bound (s).", ge=0
     )
-    overlap_last_word_frac: float | None = setting(
-        None,
-        "An overlap never covers more than this fraction of the user's last word."
-        + _by_preset("overlap_last_word_frac"),
-        doc_default="preset",
+    overlap_last_word_frac: float | None = _knob(
+        "overlap_last_word_frac",
+        "An overlap never covers more than this fraction of the user's last word.",
         gt=0,
         le=1,
     )
-    user_gap_mode_s: float | None = setting(
-        None,
-        "Assistant -> user pause (and same-speaker transitions): log-normal mode (s)."
-        + _by_preset("user_gap_mode_s"),
-        doc_default="preset",
+    user_gap_mode_s: float | None = _knob(
+        "user_gap_mode_s",
+        "Assistant -> user pause (and same-speaker transitions): log-normal mode (s).",
         gt=0,
     )
-    user_gap_sigma: float | None = setting(
-        None,
-        "Assistant -> user pause: log-normal shape." + _by_preset("user_gap_sigma"),
-        doc_default="preset",
-        ge=0,
+    user_gap_sigma: float | None = _knob(
+        "user_gap_sigma", "Assistant -> user pause: log-normal shape.", ge=0
     )
-    user_gap_max_s: float | None = setting(
-        None,
-        "Assistant -> user pause: cap (s)." + _by_preset("user_gap_max_s"),
-        doc_default="preset",
-        ge=0,
+    user_gap_max_s: float | None = _knob(
+        "user_gap_max_s", "Assistant -> user pause: cap (s).", ge=0
     )
-    interruption_prob: float | None = setting(
-        None,
-        "Probability that the user cuts into an assistant turn followed by a user turn."
-        + _by_preset("interruption_prob"),
-        doc_default="preset",
+    interruption_prob: float | None = _knob(
+        "interruption_prob",
+        "Probability that the user cuts into an assistant turn followed by a user turn.",
         flag=True,
         ge=0,
         le=1,
     )
-    interruption_min_words: int | None = setting(
-        None,
-        "The assistant says at least this many words before the user may cut in."
-        + _by_preset("interruption_min_words"),
-        doc_default="preset",
+    interruption_min_words: int | None = _knob(
+        "interruption_min_words",
+        "The assistant says at least this many words before the user may cut in.",
         ge=1,
     )
-    interruption_min_s: float | None = setting(
-        None,
-        "The assistant speaks at least this long (s) before the user may cut in."
-        + _by_preset("interruption_min_s"),
-        doc_default="preset",
+    interruption_min_s: float | None = _knob(
+        "interruption_min_s",
+        "The assistant speaks at least this long (s) before the user may cut in.",
         ge=0,
     )
-    reaction_delay_s_min: float | None = setting(
-        None,
-        "The assistant stops at the first word boundary after onset + this delay, lower bound (s)."
-        + _by_preset("reaction_delay_s_min"),
-        doc_default="preset",
+    reaction_delay_s_min: float | None = _knob(
+        "reaction_delay_s_min",
+        "The assistant stops at the first word boundary after onset + this delay, lower bound (s).",
         ge=0,
     )
-    reaction_delay_s_max: float | None = setting(
-        None,
-        "Reaction delay, upper bound (s)." + _by_preset("reaction_delay_s_max"),
-        doc_default="preset",
-        ge=0,
+    reaction_delay_s_max: float | None = _knob(
+        "reaction_delay_s_max", "Reaction delay, upper bound (s).", ge=0
     )
-    fade_ms: float | None = setting(
-        None,
-        "Fade-out over the last milliseconds before the cut." + _by_preset("fade_ms"),
-        doc_default="preset",
-        ge=0,
+    fade_ms: float | None = _knob(
+        "fade_ms", "Fade-out over the last milliseconds before the cut.", ge=0
     )
-    stop_commands: bool | None = setting(
-        None,
-        "Let interrupting user turns open with a spoken stop command ('wait, stop') taken from the user's backchannel lexicon (skipped when the lexicon has none)."
-        + _by_preset("stop_commands"),
-        doc_default="preset",
+    stop_commands: bool | None = _knob(
+        "stop_commands",
+        "Let interrupting user turns open with a spoken stop command ('wait, stop') taken from the user's backchannel lexicon (skipped when the lexicon has none).",
         flag=True,
     )
-    stop_command_prob: float | None = setting(
-        None,
-        "Probability that an interruption opens with a stop command."
-        + _by_preset("stop_command_prob"),
-        doc_default="preset",
+    stop_command_prob: float | None = _knob(
+        "stop_command_prob",
+        "Probability that an interruption opens with a stop command.",
         ge=0,
         le=1,
     )
-    stop_command_gap_s_min: float | None = setting(
-        None,
-        "Silence between the stop command and the rest of the turn, lower bound (s)."
-        + _by_preset("stop_command_gap_s_min"),
-        doc_default="preset",
+    stop_command_gap_s_min: float | None = _knob(
+        "stop_command_gap_s_min",
+        "Silence between the stop command and the rest of the turn, lower bound (s).",
         ge=0,
     )
-    stop_command_gap_s_max: float | None = setting(
-        None,
-        "Silence between the stop command and the rest of the turn, upper bound (s)."
-        + _by_preset("stop_command_gap_s_max"),
-        doc_default="preset",
+    stop_command_gap_s_max: float | None = _knob(
+        "stop_command_gap_s_max",
+        "Silence between the stop command and the rest of the turn, upper bound (s).",
         ge=0,
     )
-    backchannels: bool | None = setting(
-        None,
-        "Backchannels at all (both directions)." + _by_preset("backchannels"),
-        doc_default="preset",
-        flag=True,
+    backchannels: bool | None = _knob(
+        "backchannels", "Backchannels at all (both directions).", flag=True
     )
-    user_backchannels: bool | None = setting(
-        None,
-        "User backchannels during assistant turns." + _by_preset("user_backchannels"),
-        doc_default="preset",
-        flag=True,
+    user_backchannels: bool | None = _knob(
+        "user_backchannels", "User backchannels during assistant turns.", flag=True
     )
-    assistant_backchannels: bool | None = setting(
-        None,
-        "Assistant backchannels during user turns." + _by_preset("assistant_backchannels"),
-        doc_default="preset",
-        flag=True,
+    assistant_backchannels: bool | None = _knob(
+        "assistant_backchannels", "Assistant backchannels during user turns.", flag=True
     )
-    backchannel_rate_per_min: float | None = setting(
-        None,
-        "Expected backchannels per minute of the other speaker's speech."
-        + _by_preset("backchannel_rate_per_min"),
-        doc_default="preset",
+    backchannel_rate_per_min: float | None = _knob(
+        "backchannel_rate_per_min",
+        "Expected backchannels per minute of the other speaker's speech.",
         flag=True,
         ge=0,
     )
-    backchannel_level_db_min: float | None = setting(
-        None,
-        "Backchannel RMS relative to the speaker's speech RMS, lower bound (dB; or give backchannel_level_ratio_min as an RMS ratio)."
-        + _by_preset("backchannel_level_db_min"),
-        doc_default="preset",
+    backchannel_level_db_min: float | None = _knob(
+        "backchannel_level_db_min",
+        "Backchannel RMS relative to the speaker's speech RMS, lower bound (dB; or give backchannel_level_ratio_min as an RMS ratio).",
     )
-    backchannel_level_db_max: float | None = setting(
-        None,
-        "Backchannel level, upper bound (dB, at most 12; or backchannel_level_ratio_max)."
-        + _by_preset("backchannel_level_db_max"),
-        doc_default="preset",
+    backchannel_level_db_max: float | None = _knob(
+        "backchannel_level_db_max",
+        "Backchannel level, upper bound (dB, at most 12; or backchannel_level_ratio_max).",
         le=12,
     )
-    backchannel_min_turn_s: float | None = setting(
-        None,
-        "Only turns with at least this much speech (s) get backchannels."
-        + _by_preset("backchannel_min_turn_s"),
-        doc_default="preset",
+    backchannel_min_turn_s: float | None = _knob(
+        "backchannel_min_turn_s",
+        "Only turns with at least this much speech (s) get backchannels.",
         ge=0,
     )
-    backchannel_min_spacing_s: float | None = setting(
-        None,
-        "Minimum time (s) between two backchannels of one listener."
-        + _by_preset("backchannel_min_spacing_s"),
-        doc_default="preset",
+    backchannel_min_spacing_s: float | None = _knob(
+        "backchannel_min_spacing_s",
+        "Minimum time (s) between two backchannels of one listener.",
         ge=0,
     )
-    backchannel_edge_s: float | None = setting(
-        None,
-        "No backchannel within this many seconds of a turn's first or last word."
-        + _by_preset("backchannel_edge_s"),
-        doc_default="preset",
+    backchannel_edge_s: float | None = _knob(
+        "backchannel_edge_s",
+        "No backchannel within this many seconds of a turn's first or last word.",
         ge=0,
     )
-    backchannel_pause_s: float | None = setting(
-        None,
-        "A word boundary is near a pause when followed by this much silence (s) or after punctuation."
-        + _by_preset("backchannel_pause_s"),
-        doc_default="preset",
+    backchannel_pause_s: float | None = _knob(
+        "backchannel_pause_s",
+        "A word boundary is near a pause when followed by this much silence (s) or after punctuation.",
         ge=0,
     )
-    backchannel_off_pause_weight: float | None = setting(
-        None,
-        "Relative weight of boundaries not near a pause (near-pause ones weigh 1)."
-        + _by_preset("backchannel_off_pause_weight"),
-        doc_default="preset",
+    backchannel_off_pause_weight: float | None = _knob(
+        "backchannel_off_pause_weight",
+        "Relative weight of boundaries not near a pause (near-pause ones weigh 1).",
         ge=0,
     )
-    backchannel_onset_s_min: float | None = setting(
-        None,
-        "Backchannel starts this long after the chosen boundary, lower bound (s)."
-        + _by_preset("backchannel_onset_s_min"),
-        doc_default="preset",
+    backchannel_onset_s_min: float | None = _knob(
+        "backchannel_onset_s_min",
+        "Backchannel starts this long after the chosen boundary, lower bound (s).",
     )
-    backchannel_onset_s_max: float | None = setting(
-        None,
-        "Backchannel onset, upper bound (s)." + _by_preset("backchannel_onset_s_max"),
-        doc_default="preset",
+    backchannel_onset_s_max: float | None = _knob(
+        "backchannel_onset_s_max", "Backchannel onset, upper bound (s)."
     )
-    backchannel_overlap_max_s: float | None = setting(
-        None,
-        "A backchannel may run at most this far (s) into the speaker's next word."
-        + _by_preset("backchannel_overlap_max_s"),
-        doc_default="preset",
+    backchannel_overlap_max_s: float | None = _knob(
+        "backchannel_overlap_max_s",
+        "A backchannel may run at most this far (s) into the speaker's next word.",
         ge=0,
     )
-    pause_pacing: bool | None = setting(
-        None,
-        "Set the silences between the words of each turn from the pause model instead of keeping the engine's."
-        + _by_preset("pause_pacing"),
-        doc_default="preset",
+    pause_pacing: bool | None = _knob(
+        "pause_pacing",
+        "Set the silences between the words of each turn from the pause model instead of keeping the engine's.",
     )
-    pause_rate_per_min: float | None = setting(
-        None,
-        "Pauses per minute of a turn's speech (Poisson count, placed at word boundaries)."
-        + _by_preset("pause_rate_per_min"),
-        doc_default="preset",
+    pause_rate_per_min: float | None = _knob(
+        "pause_rate_per_min",
+        "Pauses per minute of a turn's speech (Poisson count, placed at word boundaries).",
         ge=0,
     )
-    pause_sentence_weight: float | None = setting(
-        None,
-        "Relative weight of a boundary after a sentence end." + _by_preset("pause_sentence_weight"),
-        doc_default="preset",
+    pause_sentence_weight: float | None = _knob(
+        "pause_sentence_weight", "Relative weight of a boundary after a sentence end.", ge=0
+    )
+    pause_clause_weight: float | None = _knob(
+        "pause_clause_weight", "Relative weight of a boundary after a clause mark (, ; :).", ge=0
+    )
+    pause_word_weight: float | None = _knob(
+        "pause_word_weight", "Relative weight of other word boundaries.", ge=0
+    )
+    pause_mode_s: float | None = _knob("pause_mode_s", "A drawn pause: log-normal mode (s).", gt=0)
+    pause_sigma: float | None = _knob("pause_sigma", "A drawn pause: log-normal shape.", ge=0)
+    pause_min_s: float | None = _knob(
+        "pause_min_s", "A drawn pause is clamped to at least this (s).", ge=0
+    )
+    pause_max_s: float | None = _knob(
+        "pause_max_s", "A drawn pause is clamped to at most this (s).", ge=0
+    )
+    pause_short_s: float | None = _knob(
+        "pause_short_s",
+        "Silences without a drawn pause keep the engine's length up to this (s).",
         ge=0,
     )
-    pause_clause_weight: float | None = setting(
-        None,
-        "Relative weight of a boundary after a clause mark (, ; :)."
-        + _by_preset("pause_clause_weight"),
-        doc_default="preset",
-        ge=0,
-    )
-    pause_word_weight: float | None = setting(
-        None,
-        "Relative weight of other word boundaries." + _by_preset("pause_word_weight"),
-        doc_default="preset",
-        ge=0,
-    )
-    pause_mode_s: float | None = setting(
-        None,
-        "A drawn pause: log-normal mode (s)." + _by_preset("pause_mode_s"),
-        doc_default="preset",
-        gt=0,
-    )
-    pause_sigma: float | None = setting(
-        None,
-        "A drawn pause: log-normal shape." + _by_preset("pause_sigma"),
-        doc_default="preset",
-        ge=0,
-    )
-    pause_min_s: float | None = setting(
-        None,
-        "A drawn pause is clamped to at least this (s)." + _by_preset("pause_min_s"),
-        doc_default="preset",
-        ge=0,
-    )
-    pause_max_s: float | None = setting(
-        None,
-        "A drawn pause is clamped to at most this (s)." + _by_preset("pause_max_s"),
-        doc_default="preset",
-        ge=0,
-    )
-    pause_short_s: float | None = setting(
-        None,
-        "Silences without a drawn pause keep the engine's length up to this (s)."
-        + _by_preset("pause_short_s"),
-        doc_default="preset",
-        ge=0,
-    )
-    dialogue_variation_sigma: float | None = setting(
-        None,
-        "Per-dialogue log-normal spread of the gap, pause, overlap and backchannel knobs (0 = none)."
-        + _by_preset("dialogue_variation_sigma"),
-        doc_default="preset",
+    dialogue_variation_sigma: float | None = _knob(
+        "dialogue_variation_sigma",
+        "Per-dialogue log-normal spread of the gap, pause, overlap and backchannel knobs (0 = none).",
         ge=0,
     )
 
