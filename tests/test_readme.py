@@ -41,3 +41,15 @@ def test_readme_stays_short_and_its_doc_links_resolve() -> None:
     assert links, "README.md links no docs"
     missing = [link for link in links if not (ROOT / link).is_file()]
     assert not missing, f"README.md links missing files: {missing}"
+
+
+def test_stage_settings_tables_match_the_config_models() -> None:
+    """docs/stages/<stage>.md's generated settings tables are in step with the pydantic models."""
+    spec = importlib.util.spec_from_file_location(
+        "config_tables", ROOT / "scripts" / "config_tables.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    stale = [p.name for p, new in module.stage_docs().items() if p.read_text() != new]
+    assert not stale, f"run `.venv/bin/python scripts/config_tables.py` to refresh {stale}"
+    assert module.stage_docs(), "no stage chapter holds a generated settings table"

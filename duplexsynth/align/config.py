@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Literal, get_args
+
+import click
+from pydantic import field_validator
+
+from duplexsynth.config import StageConfig, setting
 
 #: the stage's backends, as the CLI and the YAML ``align`` section spell them
-BACKENDS = ("tts", "faster-whisper", "whisper-timestamped")
+Backend = Literal["tts", "faster-whisper", "whisper-timestamped"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
 #: what a turn without TTS word timings falls back to (``none`` rejects the dialogue)
-FALLBACKS = ("faster-whisper", "whisper-timestamped", "none")
+Fallback = Literal["faster-whisper", "whisper-timestamped", "none"]
+FALLBACKS: tuple[str, ...] = get_args(Fallback)
 #: per-word ``method`` value of each backend
 METHOD_OF = {
     "tts": "tts",
     "faster-whisper": "faster_whisper",
     "whisper-timestamped": "whisper_timestamped",
 }
-VAD_METHODS = ("silero", "auditok")
+VadMethod = Literal["silero", "auditok"]
+VAD_METHODS: tuple[str, ...] = get_args(VadMethod)
 #: what a turn that can not be aligned costs the dialogue
-ON_TURN_FAILURE = ("exchange", "tail")
+OnTurnFailure = Literal["exchange", "tail"]
+ON_TURN_FAILURE: tuple[str, ...] = get_args(OnTurnFailure)
 
 
-@dataclass
-class AlignConfig:
+class AlignConfig(StageConfig):
     """Configuration of ``duplexsynth align`` (YAML section ``align``).
 
     ``backend`` picks where word times come from: ``tts`` copies the TTS engine's own timings
@@ -30,106 +36,153 @@ class AlignConfig:
     ``whisper-timestamped`` run speech recognition and map the recognised words onto the known
     text. ``whisper_model`` names the recogniser's weights: ``None`` means the backend's default
     (the bundled tiny.en for faster-whisper, ``medium`` for whisper-timestamped as in
-    moshi-finetune); a local path works for both.
+    moshi-finetune); a local path works for both. ``backend``/``fallback`` accept any case and
+    ``_`` for ``-``.
     """
 
-    backend: str = "tts"
-    fallback: str = "faster-whisper"
-    whisper_model: str | None = None
-    #: whisper-timestamped only: where openai-whisper keeps/downloads checkpoints
-    whisper_download_root: str | None = None
-    language: str = "en"
-    #: voice activity detection before recognition (turns of at least ``vad_min_duration_s``)
-    vad: bool = False
-    #: whisper-timestamped's VAD: "silero" (fetched through torch.hub) or "auditok";
-    #: faster-whisper always uses the Silero model bundled in its wheel
-    vad_method: str = "silero"
-    #: moshi-finetune turns VAD on only for clips longer than 10 s
-    vad_min_duration_s: float = 10.0
-    device: str = "cpu"
-    #: faster-whisper (CTranslate2) compute type: int8, int8_float32, float16, float32, default
-    compute_type: str = "int8"
-    cpu_threads: int = 2
-    beam_size: int = 1
-    #: give the known text to the recogniser as its initial prompt (fewer mis-hearings)
-    prompt_with_text: bool = True
-    #: tighten recognised word spans onto the sound inside them (Whisper's spans tile the audio)
-    trim_to_sound: bool = True
-    #: frames this far below the loudest frame count as silence when trimming
-    silence_db: float = -40.0
-    #: silences at least this long near a word boundary count as the pause between the words
-    min_pause_s: float = 0.08
-    #: a word counts as heard when at least this share of its letters matches the recogniser
-    min_match_ratio: float = 0.34
-    #: a turn whose heard share of words is below this is an align_error when, in addition,
-    #: the recogniser's words disagree with the text by a word error rate above ``max_wer``
-    #: (the synth QC's default threshold); below it the missed words are interpolated
-    min_heard_fraction: float = 0.5
-    max_wer: float = 0.4
-    #: words that stick out of the audio by at most this much are clamped (else an error)
-    clamp_tolerance_s: float = 0.25
-    #: overlaps between neighbouring words up to this long are trimmed (else an error)
-    overlap_tolerance_s: float = 0.05
-    #: shorter words are widened into the free space around them
-    min_word_s: float = 0.02
-    #: what a turn that can not be aligned costs: ``exchange`` drops that user/assistant
-    #: exchange and keeps aligning the rest (recorded in ``params["align"]["dropped_exchanges"]``);
-    #: ``tail`` cuts the dialogue before it (the clean prefix, ``params["align"]["cut"]``)
-    on_turn_failure: str = "exchange"
-    #: cache recogniser output by content hash of (audio, text, backend, options)
-    cache: bool = True
-    #: cache folder; None = $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth
-    cache_dir: str | None = None
+    SECTION: ClassVar[str] = "align"
 
-    def __post_init__(self) -> None:
-        self.backend = _canon(self.backend)
-        self.fallback = _canon(self.fallback)
-        self.validate()
+    backend: Backend = setting(
+        "tts",
+        "Where word times come from: `tts` copies the TTS engine's own timings (exact, free); "
+        "`faster-whisper` / `whisper-timestamped` recognise the audio and map the words onto the "
+        "known text.",
+        flag=True,
+        click_type=click.Choice(BACKENDS, case_sensitive=False),
+    )
+    fallback: Fallback = setting(
+        "faster-whisper",
+        "With --backend tts: recogniser for turns whose TTS engine gave no (usable) timings; "
+        "`none` rejects such dialogues as align_error.",
+        flag=True,
+        click_type=click.Choice(FALLBACKS, case_sensitive=False),
+    )
+    whisper_model: str | None = setting(
+        None,
+        "Recogniser weights. faster-whisper: a CTranslate2 Whisper folder [default: the bundled "
+        "tiny.en]. whisper-timestamped: an openai-whisper name (`medium`, as moshi-finetune uses; "
+        "downloaded on first use) or a local .pt checkpoint [default: medium].",
+        flag=True,
+        metavar="NAME_OR_PATH",
+        show_default=False,
+    )
+    whisper_download_root: str | None = setting(
+        None,
+        "whisper-timestamped: folder holding/receiving openai-whisper checkpoints "
+        "[default: ~/.cache/whisper].",
+        flag=True,
+        click_type=click.Path(file_okay=False),
+        show_default=False,
+    )
+    language: str = setting("en", "Language code given to the recogniser.", flag=True, min_length=1)
+    vad: bool = setting(
+        False,
+        "Voice activity detection before recognising turns of 10 s or more "
+        "(moshi-finetune's rule; the `vad_min_duration_s` config knob changes the length).",
+        flag=True,
+    )
+    vad_method: VadMethod = setting(
+        "silero",
+        "whisper-timestamped's VAD (silero is fetched through torch.hub on first use); "
+        "faster-whisper always uses the Silero model inside its wheel.",
+        flag=True,
+    )
+    vad_min_duration_s: float = setting(
+        10.0, "VAD runs only on turns at least this long (moshi-finetune: 10 s).", ge=0
+    )
+    device: str = setting(
+        "cpu", "Recogniser device: cpu or cuda (faster-whisper also accepts auto).", flag=True
+    )
+    compute_type: str = setting(
+        "int8",
+        "faster-whisper (CTranslate2) compute type: int8, int8_float16, float16, float32, ...",
+        flag=True,
+    )
+    cpu_threads: int = setting(
+        2, "faster-whisper CPU threads per worker (0 = CTranslate2's default).", flag=True, ge=0
+    )
+    beam_size: int = setting(
+        1,
+        "Recogniser beam size (1 = greedy; the text is known, so greedy is usually enough).",
+        flag=True,
+        ge=1,
+    )
+    prompt_with_text: bool = setting(
+        True,
+        "Give the known text to the recogniser as its initial prompt (fewer mis-hearings).",
+        flag=True,
+    )
+    trim_to_sound: bool = setting(
+        True,
+        "Move recognised word boundaries onto nearby pauses and shrink spans onto their sound.",
+        flag=True,
+    )
+    silence_db: float = setting(
+        -40.0,
+        "Frames this far below the loudest frame count as silence when trimming.",
+        ge=-90.0,
+        lt=0.0,
+    )
+    min_pause_s: float = setting(
+        0.08,
+        "Silences at least this long near a word boundary count as the pause between the words.",
+        ge=0,
+    )
+    min_match_ratio: float = setting(
+        0.34,
+        "A word counts as heard when at least this share of its letters matches the recogniser.",
+        ge=0.0,
+        le=1.0,
+    )
+    min_heard_fraction: float = setting(
+        0.5,
+        "A turn whose heard share of words is below this is an align_error when, in addition, "
+        "the recogniser's word error rate is above max_wer; otherwise missed words are "
+        "interpolated.",
+        ge=0.0,
+        le=1.0,
+    )
+    max_wer: float = setting(
+        0.4,
+        "Word error rate above which a poorly heard turn fails (see min_heard_fraction).",
+        ge=0.0,
+        le=1.0,
+    )
+    clamp_tolerance_s: float = setting(
+        0.25,
+        "Words that stick out of the audio by at most this much are clamped (else an error).",
+        ge=0,
+    )
+    overlap_tolerance_s: float = setting(
+        0.05,
+        "Overlaps between neighbouring words up to this long are trimmed (else an error).",
+        ge=0,
+    )
+    min_word_s: float = setting(
+        0.02, "Shorter words are widened into the free space around them.", ge=0
+    )
+    on_turn_failure: OnTurnFailure = setting(
+        "exchange",
+        "What a turn that can not be aligned costs: `exchange` drops that user/assistant "
+        "exchange (params.align.dropped_exchanges); `tail` cuts the dialogue before it.",
+    )
+    cache: bool = setting(
+        True,
+        "Reuse transcriptions from the content-addressed cache (a rerun recognises nothing twice).",
+        flag=True,
+    )
+    cache_dir: str | None = setting(
+        None,
+        "Cache root for ASR transcripts [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
+        flag=True,
+        click_type=click.Path(file_okay=False),
+        show_default=False,
+    )
 
-    # ------------------------------------------------------------------------------ checking
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first bad value."""
-        if self.backend not in BACKENDS:
-            raise ValueError(
-                f"align.backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}"
-            )
-        if self.fallback not in FALLBACKS:
-            raise ValueError(
-                f"align.fallback must be one of {', '.join(FALLBACKS)}, got {self.fallback!r}"
-            )
-        if self.vad_method not in VAD_METHODS:
-            raise ValueError(
-                f"align.vad_method must be one of {', '.join(VAD_METHODS)}, got {self.vad_method!r}"
-            )
-        if self.on_turn_failure not in ON_TURN_FAILURE:
-            raise ValueError(
-                f"align.on_turn_failure must be one of {', '.join(ON_TURN_FAILURE)}, "
-                f"got {self.on_turn_failure!r}"
-            )
-        if not isinstance(self.language, str) or not self.language:
-            raise ValueError(f"align.language must be a language code, got {self.language!r}")
-        for name in ("min_match_ratio", "min_heard_fraction", "max_wer"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"align.{name} must be in [0, 1], got {value!r}")
-        for name in (
-            "vad_min_duration_s",
-            "clamp_tolerance_s",
-            "overlap_tolerance_s",
-            "min_word_s",
-            "min_pause_s",
-        ):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"align.{name} must be a number >= 0, got {value!r}")
-        if not isinstance(self.silence_db, (int, float)) or not -90.0 <= self.silence_db < 0.0:
-            raise ValueError(f"align.silence_db must be in [-90, 0), got {self.silence_db!r}")
-        for name in ("beam_size", "cpu_threads"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"align.{name} must be an integer >= 0, got {value!r}")
-        if self.beam_size < 1:
-            raise ValueError(f"align.beam_size must be >= 1, got {self.beam_size!r}")
+    @field_validator("backend", "fallback", mode="before")
+    @classmethod
+    def _canonical_name(cls, value: Any) -> Any:
+        return _canon(value)
 
     # ------------------------------------------------------------------------------ derived
     @property
@@ -144,35 +197,6 @@ class AlignConfig:
         if self.whisper_model:
             return self.whisper_model
         return "medium" if backend == "whisper-timestamped" else "bundled:tiny.en"
-
-    # ------------------------------------------------------------------------------ dict I/O
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> AlignConfig:
-        """Build from a plain dict (YAML section); ``ValueError`` names unknown keys/bad values."""
-        if not isinstance(d, dict):
-            raise ValueError(f"align config must be a mapping, got {type(d).__name__}")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ValueError(
-                f"unknown align option(s): {', '.join(unknown)}; known: {', '.join(sorted(names))}"
-            )
-        values = dict(d)
-        for key in (
-            "clamp_tolerance_s",
-            "overlap_tolerance_s",
-            "min_word_s",
-            "min_pause_s",
-            "vad_min_duration_s",
-            "silence_db",
-        ):
-            if isinstance(values.get(key), int) and not isinstance(values.get(key), bool):
-                values[key] = float(values[key])
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON/YAML-safe dict of every field."""
-        return dataclasses.asdict(self)
 
 
 def _canon(name: Any) -> Any:

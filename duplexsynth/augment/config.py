@@ -5,20 +5,24 @@ Defaults follow Moshi's user-stream recipe (gain −24..+15 dB on half the dialo
 30 s; echo of the assistant ×U[0, 0.2] delayed U[100, 500] ms through a room, 30 % of the time),
 plus room reverb on the user's speech and channel-effect chains (telephone, laptop, lo-fi)
 that the recipe leaves out. Ranges are ``(min, max)`` pairs named ``*_range``; probabilities
-are per dialogue. ``from_dict`` validates and names any unknown key or bad value.
+are per dialogue (``--gain-db MIN MAX`` on the command line). ``from_dict`` validates and names
+any unknown key or bad value.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal, get_args
+
+import click
+from pydantic import model_validator
 
 from duplexsynth.audio import db_to_gain
+from duplexsynth.config import StageConfig, setting
 
 #: channel names that may be augmented, and their stereo index (moshi-finetune's convention)
 CHANNEL_INDEX = {"assistant": 0, "user": 1}
-NOISE_LEVEL_MODES = ("snr", "relative", "dbfs")
+NoiseLevelMode = Literal["snr", "relative", "dbfs"]
+NOISE_LEVEL_MODES: tuple[str, ...] = get_args(NoiseLevelMode)
 NOISE_KINDS = ("white", "pink", "brown", "hum", "babble", "speech_shaped")
 
 DEFAULT_NOISE_KINDS: dict[str, float] = {
@@ -53,124 +57,186 @@ def default_chains() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-@dataclass
-class AugmentConfig:
+Pair = tuple[float, float]
+
+
+def _switch(default: bool, what: str) -> Any:
+    return setting(default, what, flag=True)
+
+
+def _prob(default: float, what: str, flag: bool | None = True) -> Any:
+    return setting(default, what, flag=flag, ge=0.0, le=1.0)
+
+
+def _pair(default: Pair, what: str, flag: str | None = None) -> Any:
+    return setting(default, what, flag=flag, metavar="MIN MAX" if flag else None)
+
+
+class AugmentConfig(StageConfig):
     """Every knob of the ``augment`` stage. See docs/stages/augment.md."""
 
-    #: channels to augment ("user" = 1, "assistant" = 0); the others stay bit-for-bit as mixed
-    channels: tuple[str, ...] = ("user",)
-    #: keep the pre-augmentation stereo mix in ``clean_audio``
-    keep_clean: bool = True
-    #: cache root for the simulated RIR library; None = $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth
-    cache_dir: str | None = None
-    #: store/reuse the simulated RIR library on disk
-    rir_cache: bool = True
-    #: the whole augmented channel is scaled down when its peak would exceed this
-    peak_limit_dbfs: float = -1.0
+    SECTION: ClassVar[str] = "augment"
+
+    channels: tuple[Literal["user", "assistant"], ...] = setting(
+        ("user",),
+        "Channel(s) to augment (repeatable). Channels not named stay bit-for-bit as mixed.",
+        flag="--channel",
+    )
+    keep_clean: bool = _switch(
+        True, "Keep the pre-augmentation stereo mix in the clean_audio column."
+    )
+    cache_dir: str | None = setting(
+        None,
+        "Cache root for the simulated RIR library [default: $DUPLEXSYNTH_CACHE or "
+        "~/.cache/duplexsynth].",
+        flag=True,
+        click_type=click.Path(file_okay=False),
+        show_default=False,
+    )
+    rir_cache: bool = setting(True, "Store/reuse the simulated RIR library on disk.")
+    peak_limit_dbfs: float = setting(
+        -1.0, "The augmented channel is scaled down when its peak would exceed this.", le=0
+    )
 
     # ---- gain (Moshi: -24..+15 dB on 50 %) ----
-    gain: bool = True
-    gain_p: float = 0.5
-    gain_db_range: tuple[float, float] = (-24.0, 15.0)
+    gain: bool = _switch(True, "Random gain on the user's speech (peak-safe).")
+    gain_p: float = _prob(0.5, "Share of dialogues whose user speech gets a random gain.")
+    gain_db_range: Pair = _pair((-24.0, 15.0), "Gain range in dB (Moshi: -24 15).", "--gain-db")
 
     # ---- noise ----
-    noise: bool = True
-    noise_p: float = 0.3
-    #: directories of noise recordings (MUSAN, DNS challenge, ...), scanned recursively
-    noise_dirs: tuple[str, ...] = ()
-    #: glob patterns on paths relative to a noise dir (empty = every audio file), e.g. "noise/*"
-    noise_include: tuple[str, ...] = ()
-    #: when usable noise files exist: probability of a file (else generated noise)
-    noise_file_p: float = 1.0
-    #: noise files shorter than this are skipped with a warning
-    noise_min_file_s: float = 0.5
-    #: how the noise level is set: snr (speech/noise, dB), relative (noise re speech, dB), dbfs
-    noise_level_mode: str = "relative"
-    noise_snr_db_range: tuple[float, float] = (15.0, 30.0)
-    noise_relative_db_range: tuple[float, float] = (-30.0, 6.0)
-    noise_dbfs_range: tuple[float, float] = (-60.0, -30.0)
-    #: probability that noise alternates with silence instead of running continuously
-    noise_intermittent_p: float = 0.5
-    noise_on_s_range: tuple[float, float] = (2.0, 20.0)
-    noise_off_s_range: tuple[float, float] = (0.5, 30.0)
-    noise_fade_ms: float = 50.0
-    #: generated (offline) noise kinds and their weights
-    noise_kinds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_NOISE_KINDS))
-    #: simultaneous talkers in generated babble (built from the dialogue's own TTS audio)
-    babble_talkers_range: tuple[int, int] = (3, 6)
-    #: mains frequencies for generated hum
-    hum_mains_hz: tuple[float, ...] = (50.0, 60.0)
+    noise: bool = _switch(True, "Background noise on the user channel.")
+    noise_p: float = _prob(0.3, "Share of dialogues that get noise.")
+    noise_dirs: tuple[str, ...] = setting(
+        (),
+        "Directory of noise recordings, scanned recursively (MUSAN's noise/, DNS challenge's "
+        "noise/ or noise_fullband/); any rate, mono or stereo. Repeatable. Odd files are skipped "
+        "with a warning. Without it, noise is generated offline (coloured noise, hum, babble "
+        "from the dialogue's own TTS audio, speech-shaped noise).",
+        flag="--noise-dir",
+        click_type=click.Path(exists=True, file_okay=False),
+        show_default=False,
+    )
+    noise_include: tuple[str, ...] = setting(
+        (),
+        "Glob on paths relative to a noise dir to use (repeatable), e.g. 'noise/*' on a MUSAN "
+        "root.",
+        flag=True,
+        show_default=False,
+    )
+    noise_file_p: float = _prob(
+        1.0, "When usable noise files exist: probability of a file (else generated noise).", None
+    )
+    noise_min_file_s: float = setting(
+        0.5, "Noise files shorter than this are skipped with a warning.", ge=0
+    )
+    noise_level_mode: NoiseLevelMode = setting(
+        "relative",
+        "How the noise level is set: snr (speech over noise, --snr-db), relative (noise re "
+        "speech, --noise-relative-db, Moshi's -30..+6), dbfs (absolute, --noise-dbfs). Speech "
+        "level = power over the user's speech spans; noise level = power while the noise is on.",
+        flag=True,
+    )
+    noise_snr_db_range: Pair = _pair(
+        (15.0, 30.0), "SNR range in dB for --noise-level-mode snr (OmniFlatten: 15 30).", "--snr-db"
+    )
+    noise_relative_db_range: Pair = _pair(
+        (-30.0, 6.0), "Noise level re speech in dB (mode relative).", "--noise-relative-db"
+    )
+    noise_dbfs_range: Pair = _pair((-60.0, -30.0), "Noise RMS in dBFS (mode dbfs).", "--noise-dbfs")
+    noise_intermittent_p: float = _prob(
+        0.5, "Probability that noise alternates with silence instead of running continuously.", None
+    )
+    noise_on_s_range: Pair = _pair((2.0, 20.0), "Length of a noise burst (s), above 0.")
+    noise_off_s_range: Pair = _pair((0.5, 30.0), "Length of a silence between bursts (s).")
+    noise_fade_ms: float = setting(50.0, "Fade in/out of each noise burst (ms).", ge=0)
+    noise_kinds: dict[str, float] = setting(
+        default_factory=lambda: dict(DEFAULT_NOISE_KINDS),
+        description="Generated (offline) noise kinds and their weights.",
+    )
+    babble_talkers_range: tuple[int, int] = setting(
+        (3, 6), "Simultaneous talkers in generated babble (from the dialogue's own TTS audio)."
+    )
+    hum_mains_hz: tuple[float, ...] = setting((50.0, 60.0), "Mains frequencies for generated hum.")
 
     # ---- echo (Moshi: assistant x U[0, 0.2], delayed U[100, 500] ms, with reverb, 30 %) ----
-    echo: bool = True
-    echo_p: float = 0.3
-    echo_scale_range: tuple[float, float] = (0.0, 0.2)
-    echo_delay_ms_range: tuple[float, float] = (100.0, 500.0)
-    #: pass the echo through a room impulse response from the library
-    echo_reverb: bool = True
+    echo: bool = _switch(True, "Echo of the assistant channel into the user's microphone.")
+    echo_p: float = _prob(0.3, "Share of dialogues that get echo.")
+    echo_scale_range: Pair = _pair(
+        (0.0, 0.2), "Echo amplitude as a fraction of the assistant's.", "--echo-scale"
+    )
+    echo_delay_ms_range: Pair = _pair(
+        (100.0, 500.0), "Echo delay in milliseconds.", "--echo-delay-ms"
+    )
+    echo_reverb: bool = setting(
+        True, "Pass the echo through a room impulse response from the library."
+    )
 
     # ---- reverb on the augmented channel's own speech ----
-    reverb: bool = True
-    reverb_p: float = 0.3
-    #: directory of measured RIRs (audio files); None = simulate shoebox rooms
-    rir_dir: str | None = None
-    #: glob patterns on paths relative to rir_dir (empty = every audio file), e.g. "*/rir_*"
-    rir_include: tuple[str, ...] = ()
-    rir_library_size: int = 32
-    rir_sample_rate_hz: int = 24000
-    #: RIRs are cut where their energy decay reaches -60 dB, and at most this long
-    rir_max_s: float = 1.0
-    room_length_m_range: tuple[float, float] = (3.0, 10.0)
-    room_width_m_range: tuple[float, float] = (2.5, 8.0)
-    room_height_m_range: tuple[float, float] = (2.4, 4.0)
-    rt60_s_range: tuple[float, float] = (0.15, 0.7)
-    mic_distance_m_range: tuple[float, float] = (0.3, 2.5)
-    #: image-source order cap (higher = longer, slower tails)
-    rir_max_order: int = 60
+    reverb: bool = _switch(True, "Room reverb on the user's speech.")
+    reverb_p: float = _prob(0.3, "Share of dialogues whose user speech gets room reverb.")
+    rir_dir: str | None = setting(
+        None,
+        "Directory of measured room impulse responses (audio files) used instead of the "
+        "simulated shoebox-room library.",
+        flag=True,
+        click_type=click.Path(exists=True, file_okay=False),
+    )
+    rir_include: tuple[str, ...] = setting(
+        (),
+        "Glob on paths relative to --rir-dir to use (repeatable), e.g. '*rir*' when a folder "
+        "mixes impulse responses with noise recordings (OpenSLR 28's real_rirs_isotropic_noises).",
+        flag=True,
+        show_default=False,
+    )
+    rir_library_size: int = setting(
+        32, "Rooms simulated once per (seed, room config) and cached on disk.", flag=True, ge=1
+    )
+    rir_sample_rate_hz: int = setting(24000, "Sample rate of the simulated RIRs.", ge=8000)
+    rir_max_s: float = setting(
+        1.0, "RIRs are cut where their decay reaches -60 dB, and at most this long (s).", gt=0
+    )
+    room_length_m_range: Pair = _pair((3.0, 10.0), "Room length (m), at least 1.5.")
+    room_width_m_range: Pair = _pair((2.5, 8.0), "Room width (m), at least 1.5.")
+    room_height_m_range: Pair = _pair((2.4, 4.0), "Room height (m), at least 1.5.")
+    rt60_s_range: Pair = _pair((0.15, 0.7), "Reverberation time RT60 (s), above 0.")
+    mic_distance_m_range: Pair = _pair((0.3, 2.5), "Talker-microphone distance (m), above 0.")
+    rir_max_order: int = setting(
+        60, "Image-source order cap (higher = longer, slower tails).", ge=0
+    )
 
     # ---- channel-effect chains (audiomentations / scipy; none shifts time) ----
-    chain: bool = True
-    chain_p: float = 0.2
-    chains: dict[str, list[dict[str, Any]]] = field(default_factory=default_chains)
+    chain: bool = _switch(True, "Channel effects (telephone, laptop, lo-fi chains).")
+    chain_p: float = _prob(0.2, "Share of dialogues that go through a channel-effect chain.")
+    chains: dict[str, list[dict[str, Any]]] = setting(
+        default_factory=default_chains,
+        doc_default="`telephone`, `laptop`, `lofi` (see `default_chains`)",
+        description="Named channel-effect chains (docs/stages/augment.md); one is picked per "
+        "dialogue when a chain applies.",
+    )
 
-    def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):  # lists (YAML, to_dict()) are accepted for tuples
-            v = getattr(self, f.name)
-            if isinstance(v, list) and isinstance(_DEFAULTS[f.name], tuple):
-                setattr(self, f.name, tuple(v))
-        self._validate()
-
-    # ------------------------------------------------------------------ (de)serialisation
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> AugmentConfig:
-        """Build from a plain dict (YAML section); ``ValueError`` names unknown keys/bad values."""
-        if d is None:
-            return cls()
-        if not isinstance(d, dict):
-            raise ValueError(f"augment config must be a mapping, got {type(d).__name__}")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
+    @model_validator(mode="after")
+    def _consistent(self) -> AugmentConfig:
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError(f"channels: duplicate entries in {list(self.channels)}")
+        for name in type(self).model_fields:
+            if name.endswith("_range"):
+                lo, hi = getattr(self, name)
+                if lo > hi:
+                    raise ValueError(f"{name}: min {lo} is above max {hi}")
+        for name, low, strict in _LOWER_BOUNDS:
+            lo = getattr(self, name)[0]
+            if lo < low or (strict and lo == low):
+                sign = ">" if strict else ">="
+                raise ValueError(f"{name} must start {sign} {low}, got {list(getattr(self, name))}")
+        if not self.hum_mains_hz or any(f <= 0 for f in self.hum_mains_hz):
             raise ValueError(
-                f"unknown augment config key(s): {', '.join(unknown)}; known: {', '.join(sorted(names))}"
+                f"hum_mains_hz must list positive frequencies, got {list(self.hum_mains_hz)}"
             )
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if f.name in d:
-                values[f.name] = _coerce(f.name, d[f.name], _DEFAULTS[f.name])
-        return cls(**values)
+        _check_weights("noise_kinds", self.noise_kinds, NOISE_KINDS)
+        from duplexsynth.augment.chain import validate_chains
 
-    def to_dict(self) -> dict[str, Any]:
-        """Every knob as JSON/YAML-safe values (tuples become lists)."""
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, tuple):
-                v = list(v)
-            elif isinstance(v, dict):
-                v = _plain(v)
-            out[f.name] = v
-        return out
+        validate_chains(self.chains)
+        return self
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -189,168 +255,29 @@ class AugmentConfig:
             self.echo and self.echo_p > 0 and self.echo_reverb
         )
 
-    def _validate(self) -> None:
-        for c in self.channels:
-            if c not in CHANNEL_INDEX:
-                raise ValueError(
-                    f"augment channels: unknown channel {c!r}; use 'user' or 'assistant'"
-                )
-        if len(set(self.channels)) != len(self.channels):
-            raise ValueError(f"augment channels: duplicate entries in {list(self.channels)}")
-        for name in _PROBS:
-            _check_prob(name, getattr(self, name))
-        if self.noise_level_mode not in NOISE_LEVEL_MODES:
-            raise ValueError(
-                f"noise_level_mode must be one of {', '.join(NOISE_LEVEL_MODES)}, got {self.noise_level_mode!r}"
-            )
-        for f in dataclasses.fields(self):
-            if f.name.endswith("_range"):
-                _check_range(f.name, getattr(self, f.name))
-        for name in (
-            "noise_on_s_range",
-            "noise_off_s_range",
-            "echo_scale_range",
-            "echo_delay_ms_range",
-            "room_length_m_range",
-            "room_width_m_range",
-            "room_height_m_range",
-            "rt60_s_range",
-            "mic_distance_m_range",
-            "babble_talkers_range",
-        ):
-            if getattr(self, name)[0] < 0:
-                raise ValueError(f"{name} must not be negative, got {list(getattr(self, name))}")
-        if self.noise_on_s_range[0] <= 0:
-            raise ValueError(
-                f"noise_on_s_range must start above 0 s, got {list(self.noise_on_s_range)}"
-            )
-        if self.babble_talkers_range[0] < 1:
-            raise ValueError(
-                f"babble_talkers_range must start at 1 or more, got {list(self.babble_talkers_range)}"
-            )
-        if self.rt60_s_range[0] <= 0:
-            raise ValueError(f"rt60_s_range must be above 0 s, got {list(self.rt60_s_range)}")
-        if min(self.room_length_m_range[0], self.room_width_m_range[0]) < 1.5:
-            raise ValueError("rooms must be at least 1.5 m long and wide (room_*_m_range)")
-        if self.room_height_m_range[0] < 1.5:
-            raise ValueError("rooms must be at least 1.5 m high (room_height_m_range)")
-        if self.mic_distance_m_range[0] <= 0:
-            raise ValueError(
-                f"mic_distance_m_range must be above 0 m, got {list(self.mic_distance_m_range)}"
-            )
-        if self.peak_limit_dbfs > 0:
-            raise ValueError(f"peak_limit_dbfs must be <= 0, got {self.peak_limit_dbfs}")
-        for name in ("noise_min_file_s", "noise_fade_ms"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
-        if self.rir_library_size < 1:
-            raise ValueError(f"rir_library_size must be >= 1, got {self.rir_library_size}")
-        if self.rir_sample_rate_hz < 8000:
-            raise ValueError(f"rir_sample_rate_hz must be >= 8000, got {self.rir_sample_rate_hz}")
-        if self.rir_max_s <= 0:
-            raise ValueError(f"rir_max_s must be above 0, got {self.rir_max_s}")
-        if self.rir_max_order < 0:
-            raise ValueError(f"rir_max_order must be >= 0, got {self.rir_max_order}")
-        if not self.hum_mains_hz or any(f <= 0 for f in self.hum_mains_hz):
-            raise ValueError(
-                f"hum_mains_hz must list positive frequencies, got {list(self.hum_mains_hz)}"
-            )
-        _check_weights("noise_kinds", self.noise_kinds, NOISE_KINDS)
-        from duplexsynth.augment.chain import validate_chains
 
-        validate_chains(self.chains)
-
-
-_PROBS = (
-    "gain_p",
-    "noise_p",
-    "noise_file_p",
-    "noise_intermittent_p",
-    "echo_p",
-    "reverb_p",
-    "chain_p",
+#: (range knob, lowest allowed start, start must be above it)
+_LOWER_BOUNDS = (
+    ("noise_on_s_range", 0, True),
+    ("noise_off_s_range", 0, False),
+    ("echo_scale_range", 0, False),
+    ("echo_delay_ms_range", 0, False),
+    ("room_length_m_range", 1.5, False),
+    ("room_width_m_range", 1.5, False),
+    ("room_height_m_range", 1.5, False),
+    ("rt60_s_range", 0, True),
+    ("mic_distance_m_range", 0, True),
+    ("babble_talkers_range", 1, False),
 )
 
 
-def _check_prob(name: str, value: float) -> None:
-    if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
-
-
-def _check_range(name: str, value: Any) -> None:
-    if not isinstance(value, tuple) or len(value) != 2:
-        raise ValueError(f"{name} must be a [min, max] pair, got {value!r}")
-    lo, hi = value
-    if lo > hi:
-        raise ValueError(f"{name}: min {lo} is above max {hi}")
-
-
-def _check_weights(name: str, weights: Any, allowed: tuple[str, ...]) -> None:
-    if not isinstance(weights, dict) or not weights:
+def _check_weights(name: str, weights: dict[str, float], allowed: tuple[str, ...]) -> None:
+    if not weights:
         raise ValueError(f"{name} must be a non-empty mapping of kind -> weight, got {weights!r}")
     for k, w in weights.items():
         if k not in allowed:
             raise ValueError(f"{name}: unknown kind {k!r}; known: {', '.join(allowed)}")
-        if not isinstance(w, (int, float)) or w < 0:
+        if w < 0:
             raise ValueError(f"{name}: weight of {k!r} must be a number >= 0, got {w!r}")
-    if sum(float(w) for w in weights.values()) <= 0:
+    if sum(weights.values()) <= 0:
         raise ValueError(f"{name}: at least one weight must be above 0")
-
-
-def _coerce(name: str, value: Any, default: Any) -> Any:
-    """Convert a YAML/JSON value to the type of the field's default, naming the field on error."""
-    try:
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise TypeError("expected true or false")
-            return value
-        if name.endswith("_range"):
-            if not isinstance(value, (list, tuple)) or len(value) != 2:
-                raise TypeError("expected a [min, max] pair")
-            kind = int if isinstance(default[0], int) else float
-            if kind is int and any(float(v) != int(v) for v in value):
-                raise TypeError("expected whole numbers")
-            return (kind(value[0]), kind(value[1]))
-        if isinstance(default, tuple):
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, (list, tuple)):
-                raise TypeError("expected a list")
-            if name == "hum_mains_hz":
-                return tuple(float(v) for v in value)
-            return tuple(str(v) for v in value)
-        if isinstance(default, dict):
-            if not isinstance(value, dict):
-                raise TypeError("expected a mapping")
-            return {str(k): v for k, v in value.items()}
-        if isinstance(default, int):
-            if isinstance(value, bool) or float(value) != int(value):
-                raise TypeError("expected a whole number")
-            return int(value)
-        if isinstance(default, float):
-            if isinstance(value, bool):
-                raise TypeError("expected a number")
-            return float(value)
-        if default is None:  # optional strings
-            return None if value is None else str(value)
-        if isinstance(default, str):
-            if not isinstance(value, str):
-                raise TypeError("expected a string")
-            return value
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"augment config {name}: bad value {value!r} ({exc})") from None
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-_DEFAULTS: dict[str, Any] = {
-    f.name: (f.default if f.default is not dataclasses.MISSING else f.default_factory())  # type: ignore[misc]
-    for f in dataclasses.fields(AugmentConfig)
-}

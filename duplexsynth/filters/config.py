@@ -2,169 +2,135 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar, Literal, get_args
+
+import click
+from pydantic import field_validator, model_validator
+
+from duplexsynth.config import StageConfig, setting
+
+Format = Literal["auto", "alpaca", "sharegpt", "openai", "ultrachat", "openorca", "belle", "moss"]
+Check = Literal["empty", "table", "code", "url", "math", "symbols", "too_long", "language"]
 
 #: formats the readers know; ``auto`` detects per record
-FORMATS: tuple[str, ...] = (
-    "alpaca",
-    "sharegpt",
-    "openai",
-    "ultrachat",
-    "openorca",
-    "belle",
-    "moss",
-)
-FORMAT_CHOICES: tuple[str, ...] = ("auto", *FORMATS)
+FORMAT_CHOICES: tuple[str, ...] = get_args(Format)
+FORMATS: tuple[str, ...] = FORMAT_CHOICES[1:]
 
 #: the per-turn checks, in the order they are tried (the first that fires names the turn's reason)
-CHECKS: tuple[str, ...] = (
-    "empty",
-    "table",
-    "code",
-    "url",
-    "math",
-    "symbols",
-    "too_long",
-    "language",
-)
+CHECKS: tuple[str, ...] = get_args(Check)
 
 #: bump when a rule changes so that outputs record which rules judged them
 FILTER_VERSION = "1"
 
 
-@dataclass
-class FilterConfig:
+class FilterConfig(StageConfig):
     """Configuration of the ``filter`` stage (YAML section ``filter``).
 
     Defaults are the offline defaults used by ``duplexsynth filter`` and ``duplexsynth run``.
     """
 
-    #: ``auto`` detects each record's format; a format name forces it for every record
-    format: str = "auto"
-    #: target language code (``en``, ``fr``, ``de``, ``es``, ``it``, ``pt``, ``nl``, ``ru``,
-    #: ``zh``, ``ja``, ``ko``, ``ar``, ``hi``, ``el``, ``he``, ``th``), ``any`` to skip the check,
-    #: or ``auto`` to keep the languages a run can voice (English and Chinese)
-    language: str = "en"
-    #: turns with fewer words than this are judged by script only (stopwords need some words)
-    language_min_words: int = 4
-    #: a turn with more words than this is rejected as ``too_long``
-    max_words_per_turn: int = 200
-    #: a turn with more characters than this is rejected as ``too_long`` before any other check
-    #: (so a pathological turn costs no more than a normal one)
-    max_chars_per_turn: int = 4000
-    #: a turn whose longest whitespace-free token has more characters than this is ``too_long``
-    #: (a 500,000-character "word" passes a word count; URLs are caught earlier as ``url``)
-    max_token_chars: int = 60
-    #: which per-turn checks run (subset of CHECKS); ``empty`` can not be turned off
-    checks: list[str] = field(default_factory=lambda: list(CHECKS))
-    #: merge consecutive messages of one speaker into one turn (else reject ``malformed``)
-    merge_consecutive: bool = True
-    #: drop assistant messages before the first user message (else reject ``malformed``)
-    drop_leading_assistant: bool = True
-    #: keep at most this many exchanges (``None``: no cap)
-    max_exchanges: int | None = None
-    #: drop exact and near duplicates (keeps the lowest id of each group)
-    dedup: bool = True
-    #: also drop near duplicates (MinHash over character shingles); exact ones always go
-    near_dup: bool = True
-    #: estimated Jaccard similarity at or above which two dialogues are near duplicates
-    near_dup_threshold: float = 0.8
-    #: character shingle length for near-duplicate detection
-    shingle_chars: int = 5
-    #: MinHash values per signature (one-permutation bins)
-    minhash_perm: int = 64
-    #: LSH bands x rows (bands * rows <= minhash_perm); more bands = more recall, more work
-    minhash_bands: int = 10
-    minhash_rows: int = 6
-    #: Hugging Face sources (``hf:NAME``): split, config name, revision, streaming, cache dir
-    hf_split: str = "train"
-    hf_config: str | None = None
-    hf_revision: str | None = None
-    hf_streaming: bool = False
-    hf_cache_dir: str | None = None
+    SECTION: ClassVar[str] = "filter"
 
-    def __post_init__(self) -> None:
-        self.validate()
+    format: Format = setting("auto", "Record format; 'auto' detects it per record.", flag=True)
+    language: str = setting(
+        "en",
+        "Target language (en, fr, de, es, it, pt, nl, ru, zh, ja, ko, ar, hi, el, he, th), "
+        "'auto' to keep English and Chinese, or 'any' to keep every language.",
+        flag=True,
+    )
+    language_min_words: int = setting(
+        4, "Turns with fewer words than this are judged by script only.", ge=0
+    )
+    max_words_per_turn: int = setting(
+        200, "Turns with more words than this are too_long.", flag="--max-words", ge=1
+    )
+    max_chars_per_turn: int = setting(
+        4000,
+        "A turn with more characters than this is too_long, checked before anything else.",
+        ge=1,
+    )
+    max_token_chars: int = setting(
+        60, "A turn whose longest whitespace-free token is longer than this is too_long.", ge=1
+    )
+    checks: list[Check] = setting(
+        default_factory=lambda: list(CHECKS),
+        description="Per-turn checks to run (repeatable; giving any replaces the default set).",
+        flag="--check",
+    )
+    merge_consecutive: bool = setting(
+        True,
+        "Merge consecutive messages of one speaker into one turn (else: malformed).",
+        flag=True,
+    )
+    drop_leading_assistant: bool = setting(
+        True, "Drop assistant messages before the first user message (else: malformed)."
+    )
+    max_exchanges: int | None = setting(
+        None,
+        "Keep at most this many user/assistant exchanges per dialogue (default: all).",
+        flag=True,
+        ge=1,
+    )
+    dedup: bool = setting(
+        True, "Drop exact and near duplicates (keeps the lowest id of each group).", flag=True
+    )
+    near_dup: bool = setting(
+        True,
+        "With --dedup: also drop near duplicates (MinHash), not only exact ones.",
+        flag=True,
+    )
+    near_dup_threshold: float = setting(
+        0.8,
+        "Estimated Jaccard similarity of character 5-grams at which two dialogues are near "
+        "duplicates.",
+        flag=True,
+        gt=0.0,
+        le=1.0,
+    )
+    shingle_chars: int = setting(5, "Character shingle length for near-duplicate detection.", ge=1)
+    minhash_perm: int = setting(64, "MinHash values per signature (one-permutation bins).", ge=1)
+    minhash_bands: int = setting(
+        10, "LSH bands (bands * rows <= minhash_perm); more bands = more recall, more work.", ge=1
+    )
+    minhash_rows: int = setting(6, "LSH rows per band.", ge=1)
+    hf_split: str = setting(
+        "train", "Split of hf: inputs (an input's ?split= wins).", flag=True, min_length=1
+    )
+    hf_config: str | None = setting(None, "Config name of hf: inputs.", flag=True)
+    hf_revision: str | None = setting(None, "Revision of hf: inputs.", flag=True)
+    hf_streaming: bool = setting(
+        False, "Stream hf: inputs instead of downloading and caching them first.", flag=True
+    )
+    hf_cache_dir: str | None = setting(
+        None,
+        "Cache folder for hf: inputs.",
+        flag=True,
+        show_default="datasets' default (~/.cache/huggingface)",
+        click_type=click.Path(file_okay=False),
+    )
 
-    # ------------------------------------------------------------------ validation
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first bad value."""
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
         from duplexsynth.filters.language import SUPPORTED_LANGUAGES
 
-        if self.format not in FORMAT_CHOICES:
+        if value not in ("any", "auto") and value not in SUPPORTED_LANGUAGES:
             raise ValueError(
-                f"filter.format: unknown format {self.format!r}; expected one of {', '.join(FORMAT_CHOICES)}"
-            )
-        if self.language not in ("any", "auto") and self.language not in SUPPORTED_LANGUAGES:
-            raise ValueError(
-                f"filter.language: unsupported language {self.language!r}; expected 'any', 'auto' or one of "
+                f"unsupported language {value!r}; expected 'any', 'auto' or one of "
                 f"{', '.join(sorted(SUPPORTED_LANGUAGES))}"
             )
-        _int_at_least("language_min_words", self.language_min_words, 0)
-        _int_at_least("max_words_per_turn", self.max_words_per_turn, 1)
-        _int_at_least("max_chars_per_turn", self.max_chars_per_turn, 1)
-        _int_at_least("max_token_chars", self.max_token_chars, 1)
-        if self.max_exchanges is not None:
-            _int_at_least("max_exchanges", self.max_exchanges, 1)
-        if isinstance(self.checks, str) or not isinstance(self.checks, (list, tuple)):
-            raise ValueError(f"filter.checks: expected a list of check names, got {self.checks!r}")
-        unknown = [c for c in self.checks if c not in CHECKS]
-        if unknown:
-            raise ValueError(
-                f"filter.checks: unknown check(s) {unknown}; expected names from {', '.join(CHECKS)}"
-            )
-        for name in (
-            "merge_consecutive",
-            "drop_leading_assistant",
-            "dedup",
-            "near_dup",
-            "hf_streaming",
-        ):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"filter.{name}: expected true/false, got {getattr(self, name)!r}")
-        t = self.near_dup_threshold
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 < float(t) <= 1.0:
-            raise ValueError(f"filter.near_dup_threshold: expected a number in (0, 1], got {t!r}")
-        _int_at_least("shingle_chars", self.shingle_chars, 1)
-        _int_at_least("minhash_perm", self.minhash_perm, 1)
-        _int_at_least("minhash_bands", self.minhash_bands, 1)
-        _int_at_least("minhash_rows", self.minhash_rows, 1)
+        return value
+
+    @model_validator(mode="after")
+    def _bands_fit(self) -> FilterConfig:
         if self.minhash_bands * self.minhash_rows > self.minhash_perm:
             raise ValueError(
-                f"filter.minhash_bands * minhash_rows = {self.minhash_bands * self.minhash_rows} "
+                f"minhash_bands * minhash_rows = {self.minhash_bands * self.minhash_rows} "
                 f"exceeds minhash_perm = {self.minhash_perm}"
             )
-        if not isinstance(self.hf_split, str) or not self.hf_split:
-            raise ValueError(f"filter.hf_split: expected a split name, got {self.hf_split!r}")
-        for name in ("hf_config", "hf_revision", "hf_cache_dir"):
-            v = getattr(self, name)
-            if v is not None and not isinstance(v, str):
-                raise ValueError(f"filter.{name}: expected a string or null, got {v!r}")
-
-    # ------------------------------------------------------------------ conversion
-    @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> FilterConfig:
-        """Build from a mapping (a YAML ``filter`` section); ``ValueError`` names unknown keys."""
-        d = dict(d or {})
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ValueError(
-                f"filter: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
-            )
-        if "checks" in d and isinstance(d["checks"], tuple):
-            d["checks"] = list(d["checks"])
-        return cls(**d)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON/YAML-safe dict of every field."""
-        out = dataclasses.asdict(self)
-        out["checks"] = list(self.checks)
-        return out
+        return self
 
     def digest(self) -> str:
         """A short hash of the settings that change verdicts (recorded in every kept row)."""
@@ -172,8 +138,3 @@ class FilterConfig:
         payload["version"] = FILTER_VERSION
         text = json.dumps(payload, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _int_at_least(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"filter.{name}: expected an integer >= {low}, got {value!r}")

@@ -9,20 +9,23 @@ plus an optional ``run`` section (``seed``, ``input``, ``limit``)::
     write: {target_shard_mb: 128}
 
 Each stage section is loaded into that stage's config class with ``from_dict`` (unknown keys are
-errors naming the key). Stage config classes are imported lazily, so this module works even
+errors naming the key, with a did-you-mean suggestion; stage configs are pydantic models, see
+:mod:`duplexsynth.config`). Stage config classes are imported lazily, so this module works even
 while a stage is not installed.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
+from pydantic import field_validator
+
+from duplexsynth.config import StageConfig, setting
 from duplexsynth.schemas.arrow import STAGES
 
-#: stage -> (module, class) of its config dataclass (the team's naming table)
+#: stage -> (module, class) of its config model (the team's naming table)
 CONFIG_CLASSES: dict[str, tuple[str, str]] = {
     "filter": ("duplexsynth.filters.config", "FilterConfig"),
     "rewrite": ("duplexsynth.rewrite.config", "RewriteConfig"),
@@ -36,103 +39,54 @@ CONFIG_CLASSES: dict[str, tuple[str, str]] = {
 RUN_SECTIONS: tuple[str, ...] = ("run", *STAGES)
 
 
-def _check_keys(cls: type, d: dict[str, Any], what: str) -> None:
-    if not isinstance(d, dict):
-        raise ValueError(f"{what} must be a mapping, got {type(d).__name__}")
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(d) - names)
-    if unknown:
-        raise ValueError(
-            f"unknown {what} key(s): {', '.join(unknown)}; expected some of {', '.join(sorted(names))}"
-        )
-
-
-@dataclass
-class WriteConfig:
+class WriteConfig(StageConfig):
     """The final ``write`` step: ``OUT/dialogues/part-*.parquet``, one row per dialogue."""
 
-    #: sample rate of the final audio; rows at another rate are resampled (24 kHz = Mimi's rate)
-    sample_rate: int = 24000
-    #: keep each turn's mono audio and the backchannel lexicon in the final rows
-    keep_turn_audio: bool = False
-    #: keep the clean (pre-augmentation) stereo mix in ``clean_audio`` when the row has one
-    keep_clean_audio: bool = True
-    #: cut shards at about this many MB (Hugging Face suggests shards well under 1 GB)
-    target_shard_mb: float = 256.0
-    #: rows per Parquet row group; small because every row carries a stereo FLAC
-    row_group_rows: int = 8
+    SECTION: ClassVar[str] = "write"
 
-    def __post_init__(self) -> None:
-        if isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, int):
-            raise ValueError(f"write.sample_rate must be an integer, got {self.sample_rate!r}")
-        if not 8000 <= self.sample_rate <= 192000:
-            raise ValueError(
-                f"write.sample_rate must be in 8000..192000 Hz, got {self.sample_rate}"
-            )
-        for name in ("keep_turn_audio", "keep_clean_audio"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"write.{name} must be true or false, got {getattr(self, name)!r}")
-        if not isinstance(self.target_shard_mb, (int, float)) or self.target_shard_mb <= 0:
-            raise ValueError(
-                f"write.target_shard_mb must be a positive number, got {self.target_shard_mb!r}"
-            )
-        if (
-            isinstance(self.row_group_rows, bool)
-            or not isinstance(self.row_group_rows, int)
-            or self.row_group_rows < 1
-        ):
-            raise ValueError(
-                f"write.row_group_rows must be a positive integer, got {self.row_group_rows!r}"
-            )
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WriteConfig:
-        """Build from a mapping; ``ValueError`` names unknown keys and bad values."""
-        _check_keys(cls, d, "write")
-        values = dict(d)
-        if "target_shard_mb" in values and isinstance(values["target_shard_mb"], int):
-            values["target_shard_mb"] = float(values["target_shard_mb"])
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    sample_rate: int = setting(
+        24000,
+        "Sample rate (Hz) of the final audio; rows at another rate are resampled "
+        "(24 kHz = Mimi's rate).",
+        ge=8000,
+        le=192000,
+    )
+    keep_turn_audio: bool = setting(
+        False, "Keep each turn's mono audio and the backchannel lexicon in the final rows."
+    )
+    keep_clean_audio: bool = setting(
+        True, "Keep the clean (pre-augmentation) stereo mix in clean_audio when the row has one."
+    )
+    target_shard_mb: float = setting(
+        256.0,
+        "Cut shards at about this many MB (Hugging Face suggests shards well under 1 GB).",
+        gt=0,
+    )
+    row_group_rows: int = setting(
+        8, "Rows per Parquet row group; small because every row carries a stereo FLAC.", ge=1
+    )
 
 
-@dataclass
-class RunOptions:
+class RunOptions(StageConfig):
     """The ``run`` section: what the command line's --input/--seed/--limit also set."""
 
-    seed: int = 1234
-    input: list[str] = field(default_factory=list)
-    limit: int | None = None
-    #: start from an existing stage output root instead of a corpus (``--from``)
-    from_stage: str = "filter"
+    SECTION: ClassVar[str] = "run"
 
-    def __post_init__(self) -> None:
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise ValueError(f"run.seed must be an integer, got {self.seed!r}")
-        if self.input is None:
-            self.input = []
-        if isinstance(self.input, str):
-            self.input = [self.input]
-        if not isinstance(self.input, list) or not all(isinstance(x, str) for x in self.input):
-            raise ValueError(f"run.input must be a list of paths, got {self.input!r}")
-        if self.limit is not None and (
-            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
-        ):
-            raise ValueError(f"run.limit must be a positive integer, got {self.limit!r}")
-        if self.from_stage not in STAGES:
-            raise ValueError(
-                f"run.from_stage must be one of {', '.join(STAGES)}, got {self.from_stage!r}"
-            )
+    seed: int = setting(1234, "Run seed.")
+    input: list[str] = setting(
+        default_factory=list, description="Corpus inputs (a single path is taken as a list)."
+    )
+    limit: int | None = setting(None, "Process only the first N input records.", ge=1)
+    from_stage: Literal[STAGES] = setting(  # type: ignore[valid-type]
+        "filter", "Start from an existing stage output root instead of a corpus (--from)."
+    )
 
+    @field_validator("input", mode="before")
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunOptions:
-        _check_keys(cls, d, "run")
-        return cls(**d)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    def _one_input_is_a_list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else value
 
 
 def config_class(stage: str) -> type:

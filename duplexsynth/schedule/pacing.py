@@ -173,4 +173,4 @@ def dialogue_variation(cfg: MixConfig, rng: np.random.Generator) -> tuple[MixCon
     changes["reply_overlap_prob"] = min(1.0, cfg.reply_overlap_prob * overlap_f)
     changes["backchannel_rate_per_min"] = cfg.backchannel_rate_per_min * bc_f
     factors = {"gap": gap_f, "pause": pause_f, "overlap": overlap_f, "backchannel": bc_f}
-    return dataclasses.replace(cfg, **changes), factors
+    return cfg.model_copy(update=changes), factors

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar, Literal
 
-from duplexsynth.lang import VOICED_LANGUAGES, check_language
+import click
+from pydantic import model_validator
+
+from duplexsynth.config import StageConfig, setting
+from duplexsynth.lang import LANGUAGE_CHOICES, VOICED_LANGUAGES
 
 #: listener tokens synthesized once per voice and attached to every row as ``backchannels``
 DEFAULT_BACKCHANNELS: tuple[str, ...] = (
@@ -40,9 +42,8 @@ DEFAULT_BACKCHANNELS_ZH: tuple[str, ...] = (
 DEFAULT_STOP_COMMANDS_ZH: tuple[str, ...] = ("等一下，停一下。", "等一下。", "停一下。")
 
 
-@dataclass
-class SynthConfig:
-    """Configuration of :class:`duplexsynth.synth.SynthProcessor`.
+class SynthConfig(StageConfig):
+    """Configuration of :class:`duplexsynth.synth.SynthProcessor` (YAML section ``synth``).
 
     ``voice_bank``: a YAML/JSON voice bank file, or the name of a bundled bank (``default``:
     Piper assistant + Kokoro users; ``espeak``: fast robotic voices for tests and quick looks).
@@ -52,58 +53,167 @@ class SynthConfig:
     below ``max_true_peak_dbfs``.
     """
 
-    voice_bank: str = "default"
-    #: language the dialogues are voiced in: ``en``, ``zh`` (Mandarin: ``voice_bank_zh`` and the
-    #: ``_zh`` lexicon) or ``auto`` (per dialogue, from the script of its text)
-    language: str = "en"
-    #: the voice bank of Chinese dialogues (bundled ``espeak_zh``: espeak-ng ``cmn`` voices)
-    voice_bank_zh: str = "espeak_zh"
-    sample_rate: int = 24000
-    loudness_lufs: float = -23.0
-    max_true_peak_dbfs: float = -1.0
-    trim_silence: bool = True
-    trim_pad_ms: float = 40.0
-    silence_threshold_dbfs: float = -50.0
-    # quality control
-    empty_peak_dbfs: float = -45.0
-    min_active_s: float = 0.1
-    min_words_per_s: float = 0.6
-    max_words_per_s: float = 7.0
-    min_chars_per_s: float = 2.0
-    max_chars_per_s: float = 35.0
-    slow_slack_s: float = 1.0
-    fast_slack_s: float = 0.25
-    clip_level: float = 0.99
-    max_clipped_fraction: float = 0.001
-    asr_check: bool = False
-    wer_threshold: float = 0.4
-    asr_min_words: int = 3
-    asr_model: str | None = None
-    keep_prefix: bool = True
-    # backends
-    cosyvoice_model: str | None = None
-    cosyvoice_repo: str | None = None
-    cosyvoice_fp16: bool = False
-    tts_base_url: str | None = None
-    tts_model: str = "tts-1"
-    tts_api_key_env: str = "OPENAI_API_KEY"
-    tts_response_format: str = "wav"
-    tts_timeout_s: float = 60.0
-    tts_max_retries: int = 2
-    tts_concurrency: int = 4
-    engine_threads: int = 0
-    # cache and lexicon
-    cache: bool = True
-    cache_dir: str | None = None
-    backchannels: tuple[str, ...] = field(default_factory=lambda: DEFAULT_BACKCHANNELS)
-    stop_commands: tuple[str, ...] = field(default_factory=lambda: DEFAULT_STOP_COMMANDS)
-    backchannels_zh: tuple[str, ...] = field(default_factory=lambda: DEFAULT_BACKCHANNELS_ZH)
-    stop_commands_zh: tuple[str, ...] = field(default_factory=lambda: DEFAULT_STOP_COMMANDS_ZH)
+    SECTION: ClassVar[str] = "synth"
 
-    def __post_init__(self) -> None:
-        for name in ("backchannels", "stop_commands", "backchannels_zh", "stop_commands_zh"):
-            setattr(self, name, tuple(getattr(self, name)))
-        self.validate()
+    voice_bank: str = setting(
+        "default",
+        "Voice bank: a YAML/JSON file, or a bundled bank: `default` (Piper joe as the assistant, "
+        "10 Kokoro voices and blends as users, all offline) or `espeak` (fast robotic voices for "
+        "quick looks). Format: docs/stages/synth.md.",
+        flag=True,
+        min_length=1,
+    )
+    language: Literal[LANGUAGE_CHOICES] = setting(  # type: ignore[valid-type]
+        "en",
+        "Language of the dialogues: en, zh (voiced with --voice-bank-zh and the Chinese "
+        "backchannels) or auto (per dialogue, from its script).",
+        flag=True,
+    )
+    voice_bank_zh: str = setting(
+        "espeak_zh",
+        "Voice bank of Chinese dialogues (bundled `espeak_zh`: espeak-ng cmn voices, offline).",
+        flag=True,
+        min_length=1,
+    )
+    sample_rate: int = setting(
+        24000,
+        "Output sample rate in Hz (24 kHz = Mimi's rate); engines' audio is resampled with soxr.",
+        flag=True,
+        ge=8000,
+        le=192000,
+    )
+    loudness_lufs: float = setting(
+        -23.0,
+        "Per-utterance loudness target (BS.1770 integrated loudness; true peak kept <= -1 dBFS).",
+        flag=True,
+        ge=-70,
+        le=-5,
+    )
+    max_true_peak_dbfs: float = setting(
+        -1.0, "Gain is lowered so the true peak stays at or below this.", ge=-20.0, le=0.0
+    )
+    trim_silence: bool = setting(True, "Trim leading/trailing silence of each utterance.")
+    trim_pad_ms: float = setting(40.0, "Silence kept around the trimmed speech.", ge=0)
+    silence_threshold_dbfs: float = setting(-50.0, "Level below which audio counts as silence.")
+    empty_peak_dbfs: float = setting(-45.0, "QC: an utterance whose peak is below this is empty.")
+    min_active_s: float = setting(0.1, "QC: least active speech an utterance must have.")
+    min_words_per_s: float = setting(0.6, "QC: slowest speaking rate accepted (words/s).", gt=0)
+    max_words_per_s: float = setting(7.0, "QC: fastest speaking rate accepted (words/s).")
+    min_chars_per_s: float = setting(2.0, "QC: slowest rate accepted (characters/s).", gt=0)
+    max_chars_per_s: float = setting(35.0, "QC: fastest rate accepted (characters/s).")
+    slow_slack_s: float = setting(
+        1.0, "QC: seconds of slack before a turn counts as too slow.", ge=0
+    )
+    fast_slack_s: float = setting(
+        0.25, "QC: seconds of slack before a turn counts as too fast.", ge=0
+    )
+    clip_level: float = setting(0.99, "QC: sample magnitude that counts as clipped.", gt=0, le=1)
+    max_clipped_fraction: float = setting(
+        0.001, "QC: highest share of clipped samples accepted.", ge=0, lt=1
+    )
+    asr_check: bool = setting(
+        False,
+        "Transcribe each utterance with faster-whisper (bundled tiny.en) and reject turns whose "
+        "WER exceeds --wer-threshold (tts_unintelligible). Costs ~0.2x real time.",
+        flag=True,
+    )
+    wer_threshold: float = setting(
+        0.4,
+        "Highest WER accepted by the ASR check (texts of 3+ words).",
+        flag=True,
+        gt=0,
+        le=10,
+    )
+    asr_min_words: int = setting(3, "ASR check: texts with fewer words are not checked.", ge=1)
+    asr_model: str | None = setting(
+        None, "ASR check: faster-whisper model (null: bundled tiny.en)."
+    )
+    keep_prefix: bool = setting(
+        True,
+        "When a turn fails QC, keep the dialogue's clean prefix ending on an assistant turn "
+        "(at least one exchange) instead of rejecting the whole dialogue.",
+        flag=True,
+    )
+    cosyvoice_model: str | None = setting(
+        None,
+        "Local CosyVoice 2/3 model folder (e.g. pretrained_models/CosyVoice2-0.5B) for voices "
+        "with backend `cosyvoice`; runs on the GPU when torch sees one.",
+        flag=True,
+        click_type=click.Path(file_okay=False),
+    )
+    cosyvoice_repo: str | None = setting(
+        None,
+        "CosyVoice source checkout to import from, when it is not installed in the environment.",
+        flag=True,
+        click_type=click.Path(file_okay=False),
+    )
+    cosyvoice_fp16: bool = setting(False, "Half precision for CosyVoice (GPU only).", flag=True)
+    tts_base_url: str | None = setting(
+        None,
+        "OpenAI-compatible server for voices with backend `openai`, e.g. http://tts-host:8880/v1 "
+        "(API key from $OPENAI_API_KEY when the server needs one).",
+        flag=True,
+    )
+    tts_model: str = setting(
+        "tts-1",
+        "Model name sent to the speech server (a voice's params.model overrides it).",
+        flag=True,
+    )
+    tts_api_key_env: str = setting("OPENAI_API_KEY", "Variable holding the speech server's key.")
+    tts_response_format: Literal["wav", "flac", "pcm"] = setting(
+        "wav", "Audio format requested from the speech server."
+    )
+    tts_timeout_s: float = setting(60.0, "Seconds before one speech request is abandoned.", gt=0)
+    tts_max_retries: int = setting(2, "Retries of a failed speech request.", ge=0)
+    tts_concurrency: int = setting(
+        4, "Concurrent requests per worker to the speech server.", flag=True, ge=1
+    )
+    engine_threads: int = setting(
+        0, "CPU threads per engine (0 = the engine's default).", flag=True, ge=0
+    )
+    cache: bool = setting(
+        True,
+        "Reuse finished utterances from the content-addressed cache (a rerun synthesizes "
+        "nothing twice).",
+        flag=True,
+    )
+    cache_dir: str | None = setting(
+        None,
+        "Cache root for synthesized audio [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
+        flag=True,
+        click_type=click.Path(file_okay=False),
+        show_default=False,
+    )
+    backchannels: tuple[str, ...] = setting(
+        DEFAULT_BACKCHANNELS, "Listener tokens synthesized once per voice (English)."
+    )
+    stop_commands: tuple[str, ...] = setting(
+        DEFAULT_STOP_COMMANDS, "Openers the user says when cutting in (English)."
+    )
+    backchannels_zh: tuple[str, ...] = setting(
+        DEFAULT_BACKCHANNELS_ZH, "Listener tokens of Chinese dialogues."
+    )
+    stop_commands_zh: tuple[str, ...] = setting(
+        DEFAULT_STOP_COMMANDS_ZH, "Stop commands of Chinese dialogues."
+    )
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> SynthConfig:
+        if not self.min_words_per_s < self.max_words_per_s:
+            raise ValueError(
+                f"need min_words_per_s < max_words_per_s, got {self.min_words_per_s}, "
+                f"{self.max_words_per_s}"
+            )
+        if not self.min_chars_per_s < self.max_chars_per_s:
+            raise ValueError(
+                f"need min_chars_per_s < max_chars_per_s, got {self.min_chars_per_s}, "
+                f"{self.max_chars_per_s}"
+            )
+        if any(not b.strip() for b in self.backchannels + self.backchannels_zh):
+            raise ValueError(
+                f"backchannels must be non-empty strings, got {list(self.backchannels)!r}"
+            )
+        return self
 
     def languages(self) -> tuple[str, ...]:
         """The languages this run may voice (both for ``auto``)."""
@@ -112,128 +222,12 @@ class SynthConfig:
     def for_language(self, language: str) -> SynthConfig:
         """This config as it applies to one language's dialogues: its bank and its lexicon."""
         if language == "zh":
-            return dataclasses.replace(
-                self,
-                language="zh",
-                voice_bank=self.voice_bank_zh,
-                backchannels=self.backchannels_zh,
-                stop_commands=self.stop_commands_zh,
+            return self.model_copy(
+                update={
+                    "language": "zh",
+                    "voice_bank": self.voice_bank_zh,
+                    "backchannels": self.backchannels_zh,
+                    "stop_commands": self.stop_commands_zh,
+                }
             )
-        return dataclasses.replace(self, language=language)
-
-    def validate(self) -> None:
-        """``ValueError`` naming the first bad value."""
-        if not isinstance(self.voice_bank, str) or not self.voice_bank:
-            raise ValueError(
-                f"voice_bank must be a file path or bundled bank name, got {self.voice_bank!r}"
-            )
-        if not 8000 <= int(self.sample_rate) <= 192000:
-            raise ValueError(f"sample_rate must be within 8000-192000 Hz, got {self.sample_rate}")
-        if not -70.0 <= self.loudness_lufs <= -5.0:
-            raise ValueError(f"loudness_lufs must be within -70..-5, got {self.loudness_lufs}")
-        if not -20.0 <= self.max_true_peak_dbfs <= 0.0:
-            raise ValueError(
-                f"max_true_peak_dbfs must be within -20..0, got {self.max_true_peak_dbfs}"
-            )
-        if self.trim_pad_ms < 0:
-            raise ValueError(f"trim_pad_ms must be >= 0, got {self.trim_pad_ms}")
-        if not 0 < self.min_words_per_s < self.max_words_per_s:
-            raise ValueError(
-                f"need 0 < min_words_per_s < max_words_per_s, got {self.min_words_per_s}, {self.max_words_per_s}"
-            )
-        if not 0 < self.min_chars_per_s < self.max_chars_per_s:
-            raise ValueError(
-                f"need 0 < min_chars_per_s < max_chars_per_s, got {self.min_chars_per_s}, {self.max_chars_per_s}"
-            )
-        if self.slow_slack_s < 0 or self.fast_slack_s < 0:
-            raise ValueError(
-                f"slow_slack_s and fast_slack_s must be >= 0, got {self.slow_slack_s}, {self.fast_slack_s}"
-            )
-        if not 0 < self.clip_level <= 1:
-            raise ValueError(f"clip_level must be within (0, 1], got {self.clip_level}")
-        if not 0 <= self.max_clipped_fraction < 1:
-            raise ValueError(
-                f"max_clipped_fraction must be within [0, 1), got {self.max_clipped_fraction}"
-            )
-        if not 0 < self.wer_threshold <= 10:
-            raise ValueError(f"wer_threshold must be > 0, got {self.wer_threshold}")
-        if self.asr_min_words < 1:
-            raise ValueError(f"asr_min_words must be >= 1, got {self.asr_min_words}")
-        if self.tts_response_format not in ("wav", "flac", "pcm"):
-            raise ValueError(
-                f"tts_response_format must be wav, flac or pcm, got {self.tts_response_format!r}"
-            )
-        if self.tts_concurrency < 1 or self.tts_max_retries < 0 or self.tts_timeout_s <= 0:
-            raise ValueError(
-                "tts_concurrency must be >= 1, tts_max_retries >= 0, tts_timeout_s > 0"
-            )
-        if self.engine_threads < 0:
-            raise ValueError(
-                f"engine_threads must be >= 0 (0 = engine default), got {self.engine_threads}"
-            )
-        check_language(self.language, "synth.language")
-        if not isinstance(self.voice_bank_zh, str) or not self.voice_bank_zh:
-            raise ValueError(
-                f"voice_bank_zh must be a file path or bundled bank name, got {self.voice_bank_zh!r}"
-            )
-        if any(
-            not isinstance(b, str) or not b.strip()
-            for b in self.backchannels + self.backchannels_zh
-        ):
-            raise ValueError(
-                f"backchannels must be non-empty strings, got {list(self.backchannels)!r}"
-            )
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SynthConfig:
-        """Build from a mapping (a YAML ``synth`` section); unknown keys raise ``ValueError``."""
-        if not isinstance(d, dict):
-            raise ValueError(f"synth config must be a mapping, got {type(d).__name__}")
-        names = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - set(names))
-        if unknown:
-            raise ValueError(
-                f"unknown synth config key(s): {', '.join(unknown)}; known: {', '.join(sorted(names))}"
-            )
-        values: dict[str, Any] = {}
-        defaults = cls()
-        for key, value in d.items():
-            default = getattr(defaults, key)
-            values[key] = _coerce(key, value, default)
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON/YAML-safe dict (tuples become lists)."""
-        out = dataclasses.asdict(self)
-        for name in ("backchannels", "stop_commands", "backchannels_zh", "stop_commands_zh"):
-            out[name] = list(getattr(self, name))
-        return out
-
-
-def _coerce(key: str, value: Any, default: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise TypeError
-            return value
-        if isinstance(default, int):
-            if isinstance(value, bool) or float(value) != int(value):
-                raise TypeError
-            return int(value)
-        if isinstance(default, float):
-            if isinstance(value, bool):
-                raise TypeError
-            return float(value)
-        if isinstance(default, tuple):
-            if isinstance(value, str) or not isinstance(value, (list, tuple)):
-                raise TypeError
-            return tuple(value)
-        if default is None or isinstance(default, str):
-            if not isinstance(value, str):
-                raise TypeError
-            return value
-    except (TypeError, ValueError):
-        raise ValueError(f"synth config {key!r}: bad value {value!r}") from None
-    return value
+        return self.model_copy(update={"language": language})

@@ -151,7 +151,7 @@ def test_several_inputs_including_a_local_hf_dataset(tmp_path: Path):
     ("args", "message"),
     [
         (["-i", "/no/such/file.jsonl"], "does not exist"),
-        (["--config", "CFG"], "unknown option(s) max_words"),
+        (["--config", "CFG"], "unknown filter option(s): max_words"),
         (["-i", "hf:x?bad=1"], "unknown option(s) bad"),
     ],
 )

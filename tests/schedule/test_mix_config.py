@@ -47,13 +47,13 @@ def test_backchannel_level_as_rms_ratio() -> None:
 @pytest.mark.parametrize(
     ("values", "needle"),
     [
-        ({"colour": 1}, "unknown mix config key"),
-        ({"preset": "chaotic"}, "unknown mix preset 'chaotic'"),
+        ({"colour": 1}, "unknown mix option"),
+        ({"preset": "chaotic"}, "mix.preset: .*got 'chaotic'"),
         ({"interruption_prob": 1.5}, "interruption_prob"),
         ({"reaction_delay_s_min": 0.5, "reaction_delay_s_max": 0.2}, "reaction_delay_s_min"),
-        ({"backchannels": "yes"}, "backchannels must be true or false"),
-        ({"fade_ms": -1}, "fade_ms must be >= 0"),
-        ({"frame_rate_hz": 0}, "frame_rate_hz must be > 0"),
+        ({"backchannels": "yes"}, "mix.backchannels: .*valid boolean"),
+        ({"fade_ms": -1}, "mix.fade_ms: .*greater than or equal to 0"),
+        ({"frame_rate_hz": 0}, "mix.frame_rate_hz: .*greater than 0"),
         ({"interruption_min_words": 0}, "interruption_min_words"),
         ({"sample_rate_hz": 16000.5}, "sample_rate_hz"),
         ({"reply_gap_max_s": 0.1}, "reply_gap_max_s"),

@@ -239,7 +239,7 @@ def test_preflight_names_missing_backend_settings(tmp_path) -> None:
 def test_config_round_trip_and_errors() -> None:
     c = SynthConfig(sample_rate=16000, backchannels=("Yeah.",))
     assert SynthConfig.from_dict(c.to_dict()) == c
-    with pytest.raises(ValueError, match="unknown synth config"):
+    with pytest.raises(ValueError, match="unknown synth option"):
         SynthConfig.from_dict({"sample_rat": 1})
     with pytest.raises(ValueError, match="sample_rate"):
         SynthConfig.from_dict({"sample_rate": 10})

@@ -135,13 +135,19 @@ def load_stage_config(
     section: str,
     config_path: str | None,
     ctx: click.Context,
-    option_to_field: dict[str, str],
+    option_to_field: dict[str, str] | None = None,
 ) -> Any:
     """Build ``config_cls`` from defaults <- the file's ``section`` <- options passed on the CLI.
 
     ``option_to_field`` maps click parameter names to config field names; only options the user
     actually passed override the file, so ``show_default`` values never mask the config file.
+    Without ``option_to_field``, the options generated from a pydantic stage model
+    (:func:`duplexsynth.config.cli_options`, parameters named after their fields) are used.
     """
+    if option_to_field is None:
+        from duplexsynth.config import cli_fields
+
+        option_to_field = {name: name for name in cli_fields(config_cls)}
     values = dict(read_config_file(config_path).get(section) or {})
     for opt, value in passed_options(ctx, list(option_to_field)).items():
         values[option_to_field[opt]] = list(value) if isinstance(value, tuple) else value

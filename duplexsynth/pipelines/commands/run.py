@@ -52,6 +52,8 @@ def _has_field(section: str, key: str) -> bool:
         cls = config_class(section)
     except ValueError:
         return False
+    if hasattr(cls, "model_fields"):  # a pydantic stage model
+        return key in cls.model_fields
     return key in {f.name for f in dataclasses.fields(cls)}
 
 

@@ -1,0 +1,332 @@
+"""One source of truth for a stage's settings: a pydantic v2 model per stage.
+
+Each stage config is a :class:`StageConfig` subclass whose fields carry the type, the bounds
+(``Field(ge=..., le=...)``), the choices (``Literal``) and a description. From that one model come
+
+* validation of a YAML/TOML section or a ``--set SECTION.KEY=VALUE`` item (:meth:`from_dict`:
+  unknown keys are named, with a did-you-mean suggestion; a bad value is one line naming
+  ``section.key`` and the value),
+* the effective config written to ``OUT/config.yaml`` (:meth:`to_dict`, i.e. ``model_dump``),
+* the click options of the stage command (:func:`cli_options`: flag, type, default, help), and
+* the option tables in ``docs/stages/<stage>.md`` (:func:`options_table`, kept in step by
+  ``scripts/config_tables.py`` and a test).
+
+A field becomes a command-line option when it is declared with :func:`setting` and a ``flag``;
+fields without one are file/``--set`` settings only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal
+
+import click
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+
+__all__ = ["StageConfig", "setting", "cli_options", "options_table", "unknown_key_message"]
+
+_UNSET: Any = object()
+
+
+def setting(
+    default: Any = _UNSET,
+    description: str = "",
+    *,
+    flag: str | bool | None = None,
+    short: str | None = None,
+    show_default: str | bool | None = None,
+    click_type: Any = None,
+    metavar: str | None = None,
+    envvar: str | None = None,
+    doc_default: str | None = None,
+    default_factory: Callable[[], Any] | None = None,
+    **constraints: Any,
+) -> Any:
+    """A model field with its command-line metadata.
+
+    ``flag``: ``True`` for ``--field-name``, a string for another name (``"--max-words"``), or
+    ``None`` for no option. ``short``: a short alias (``"-o"``). ``show_default``: what the help
+    prints as the default when not the value itself. ``click_type``: a click type overriding the
+    one derived from the annotation (``click.Path(...)``). ``metavar``: the value's name in
+    ``--help``; ``envvar``: an environment variable the option also reads; ``doc_default``: the default
+    the docs table shows when it is not a constant (``preset``). ``constraints``: ``ge``, ``le``,
+    ``gt``, ``lt``, ``min_length`` ... as for :func:`pydantic.Field`.
+    """
+    extra: dict[str, Any] = {}
+    if flag is not None:
+        extra["flag"] = flag
+    if short is not None:
+        extra["short"] = short
+    if show_default is not None:
+        extra["show_default"] = show_default
+    if click_type is not None:
+        extra["click_type"] = click_type
+    if metavar is not None:
+        extra["metavar"] = metavar
+    if envvar is not None:
+        extra["envvar"] = envvar
+    if doc_default is not None:
+        extra["doc_default"] = doc_default
+    kwargs: dict[str, Any] = dict(constraints)
+    if default_factory is not None:
+        kwargs["default_factory"] = default_factory
+    elif default is not _UNSET:
+        kwargs["default"] = default
+    return Field(description=description, json_schema_extra=extra or None, **kwargs)
+
+
+def unknown_key_message(section: str, unknown: list[str], known: list[str]) -> str:
+    """``"unknown filter option(s): max_word (did you mean max_words_per_turn?); known: ..."``."""
+    parts = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        parts.append(f"{key} (did you mean {close[0]}?)" if close else key)
+    return f"unknown {section} option(s): {', '.join(parts)}; known: {', '.join(sorted(known))}"
+
+
+class StageConfig(BaseModel):
+    """Base of the stage configs: strict types, unknown keys rejected, checked on assignment."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, validate_assignment=True, validate_default=False
+    )
+
+    #: the YAML section / ``--set`` prefix of this config (``filter``, ``write`` ...)
+    SECTION: ClassVar[str] = ""
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ValueError(self._explain(exc)) from None
+
+    @classmethod
+    def _explain(cls, exc: ValidationError) -> str:
+        """One line naming ``section.key``, what was expected and the value given."""
+        known = list(cls.model_fields)
+        lines = []
+        unknown = [str(e["loc"][0]) for e in exc.errors() if e["type"] == "extra_forbidden"]
+        if unknown:
+            lines.append(unknown_key_message(cls.SECTION, unknown, known))
+        for err in exc.errors():
+            if err["type"] == "extra_forbidden":
+                continue
+            loc = ".".join(str(p) for p in err["loc"])
+            where = f"{cls.SECTION}.{loc}" if loc else cls.SECTION
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            lines.append(f"{where}: {msg}, got {err['input']!r}" if loc else f"{where}: {msg}")
+        return "; ".join(lines)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sequences(cls, data: Any) -> Any:
+        """YAML/TOML give lists where a field holds a tuple (and a tuple may come for a list);
+        a single string is taken as a one-item sequence for a variadic tuple field."""
+        if not isinstance(data, dict):
+            return data
+        values = dict(data)
+        for name, value in data.items():
+            info = cls.model_fields.get(name)
+            if info is None:
+                continue
+            if isinstance(value, tuple) and _is_list(info):
+                values[name] = list(value)
+            elif _is_tuple(info):
+                if isinstance(value, list):
+                    values[name] = tuple(value)
+                elif isinstance(value, str) and _variadic(info):
+                    values[name] = (value,)
+        return values
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Any:
+        """Build from a mapping (a YAML section, ``--set`` items); ``ValueError`` on bad input."""
+        if d is not None and not isinstance(d, dict):
+            raise ValueError(f"{cls.SECTION} must be a mapping, got {type(d).__name__}")
+        values = dict(d or {})
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON/YAML-safe dict of every field (what ``OUT/config.yaml`` holds)."""
+        return self.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------------------------- typing helpers
+def _args(annotation: Any) -> tuple[Any, ...]:
+    return typing.get_args(annotation)
+
+
+def _strip_optional(annotation: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in _args(annotation) if a is not type(None)]
+        if len(args) == 1 and len(args) < len(_args(annotation)):
+            return args[0], True
+    return annotation, False
+
+
+def _is_list(info: FieldInfo) -> bool:
+    return typing.get_origin(_strip_optional(info.annotation)[0]) is list
+
+
+def _is_tuple(info: FieldInfo) -> bool:
+    return typing.get_origin(_strip_optional(info.annotation)[0]) is tuple
+
+
+def _variadic(info: FieldInfo) -> bool:
+    base = _strip_optional(info.annotation)[0]
+    return typing.get_origin(base) is tuple and _args(base)[-1:] == (Ellipsis,)
+
+
+def _bounds(info: FieldInfo) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for meta in info.metadata:
+        for key in ("ge", "gt", "le", "lt"):
+            value = getattr(meta, key, None)
+            if value is not None:
+                out[key] = value
+    return out
+
+
+def _click_type(info: FieldInfo) -> tuple[Any, bool]:
+    """(click type, multiple) for a field's annotation and bounds."""
+    extra = info.json_schema_extra or {}
+    base, _ = _strip_optional(info.annotation)
+    multiple = typing.get_origin(base) is list or _variadic(info)
+    if multiple:
+        base = _args(base)[0]
+    if isinstance(extra, dict) and extra.get("click_type") is not None:
+        return extra["click_type"], multiple
+    if typing.get_origin(base) is tuple:  # a fixed pair: --gain-db MIN MAX
+        return tuple(_args(base)), False
+    if typing.get_origin(base) is Literal:
+        return click.Choice([str(a) for a in _args(base)]), multiple
+    b = _bounds(info)
+    if base is int:
+        lo = b.get("ge", b.get("gt"))
+        hi = b.get("le", b.get("lt"))
+        if lo is None and hi is None:
+            return int, multiple
+        return click.IntRange(min=lo, max=hi, min_open="gt" in b, max_open="lt" in b), multiple
+    if base is float:
+        lo = b.get("ge", b.get("gt"))
+        hi = b.get("le", b.get("lt"))
+        if lo is None and hi is None:
+            return float, multiple
+        return click.FloatRange(min=lo, max=hi, min_open="gt" in b, max_open="lt" in b), multiple
+    return None, multiple
+
+
+def _flag(name: str, info: FieldInfo) -> str | None:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    flag = extra.get("flag")
+    if flag is None or flag is False:
+        return None
+    return f"--{name.replace('_', '-')}" if flag is True else str(flag)
+
+
+def cli_fields(model: type[StageConfig]) -> dict[str, str]:
+    """Field name -> flag (``--max-words``) of every field that is a command-line option."""
+    out = {}
+    for name, info in model.model_fields.items():
+        flag = _flag(name, info)
+        if flag is not None:
+            out[name] = flag
+    return out
+
+
+def cli_options(model: type[StageConfig]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator adding one click option per flagged field of ``model``, in field order.
+
+    The click parameter is named after the field, so ``ctx.params`` keys are field names. A bool
+    field becomes ``--flag/--no-flag``; a ``list[Literal]`` field a repeatable choice whose
+    default is the whole list; ``Optional`` fields default to ``None``. Help text is the field's
+    description.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for name, info in reversed(list(model.model_fields.items())):
+            flag = _flag(name, info)
+            if flag is None:
+                continue
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            default = info.get_default(call_default_factory=True)
+            decls = [flag]
+            if extra.get("short"):
+                decls.append(extra["short"])
+            kwargs: dict[str, Any] = {"help": info.description or None}
+            kwargs["show_default"] = extra.get("show_default", True)
+            for key in ("metavar", "envvar"):
+                if extra.get(key):
+                    kwargs[key] = extra[key]
+            base, _ = _strip_optional(info.annotation)
+            if base is bool:
+                decls[0] = f"{flag}/--no-{flag[2:]}"
+                kwargs["default"] = default
+            else:
+                ctype, multiple = _click_type(info)
+                if ctype is not None:
+                    kwargs["type"] = ctype
+                if multiple:
+                    kwargs["multiple"] = True
+                    default = tuple(default or ())
+                kwargs["default"] = default
+            fn = click.option(*decls, name, **kwargs)(fn)
+        return fn
+
+    return decorate
+
+
+def _default_text(name: str, info: FieldInfo) -> str:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    shown = extra.get("doc_default", extra.get("show_default"))
+    if isinstance(shown, str):
+        return shown
+    default = info.get_default(call_default_factory=True)
+    if default is None:
+        return "none"
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    if isinstance(default, (list, tuple)):
+        base, _ = _strip_optional(info.annotation)
+        if typing.get_origin(base) is list and typing.get_origin(_args(base)[0]) is Literal:
+            return "all" if default else "none"
+        return ", ".join(f"`{v}`" for v in default) if default else "none"
+    return f"`{default}`"
+
+
+def options_table(model: type[StageConfig]) -> str:
+    """A markdown table of every setting of ``model``: key, flag, type, default, description."""
+    rows = ["| key | flag | allowed | default | |", "|---|---|---|---|---|"]
+    for name, info in model.model_fields.items():
+        flag = _flag(name, info)
+        base, optional = _strip_optional(info.annotation)
+        if typing.get_origin(base) is Literal:
+            allowed = ", ".join(f"`{a}`" for a in _args(base))
+        elif typing.get_origin(base) is list and typing.get_origin(_args(base)[0]) is Literal:
+            allowed = "list of " + ", ".join(f"`{a}`" for a in _args(_args(base)[0]))
+        elif typing.get_origin(base) is tuple and not _variadic(info):
+            allowed = f"[min, max] of {getattr(_args(base)[0], '__name__', _args(base)[0])}"
+        elif typing.get_origin(base) in (list, tuple):
+            allowed = f"list of {getattr(_args(base)[0], '__name__', _args(base)[0])}"
+        else:
+            allowed = getattr(base, "__name__", str(base))
+            b = _bounds(info)
+            marks = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+            allowed += "".join(f" {marks[k]} {v}" for k, v in b.items())
+        if optional:
+            allowed += " or null"
+        if flag and base is bool:
+            flag = f"{flag}/--no-{flag[2:]}"
+        desc = (info.description or "").replace("|", "\\|")
+        rows.append(
+            f"| `{name}` | {f'`{flag}`' if flag else '-'} | {allowed} | "
+            f"{_default_text(name, info)} | {desc} |"
+        )
+    return "\n".join(rows)

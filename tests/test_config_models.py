@@ -1,0 +1,76 @@
+"""The stage config models are the one source of the commands' options, --set and the docs."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+import pytest
+
+from duplexsynth.config import cli_fields, options_table
+from duplexsynth.pipelines.config import CONFIG_CLASSES, build_run_config, config_class
+
+#: stage command module -> its config section
+COMMANDS = {
+    "filter": "filter",
+    "rewrite": "rewrite",
+    "synth": "synth",
+    "align": "align",
+    "mix": "mix",
+    "augment": "augment",
+}
+
+
+@pytest.mark.parametrize("stage", sorted(COMMANDS))
+def test_every_flagged_setting_is_an_option_with_the_models_default(stage: str) -> None:
+    model = config_class(stage)
+    command = importlib.import_module(f"duplexsynth.pipelines.commands.{stage}").command
+    params = {p.name: p for p in command.params if isinstance(p, click.Option)}
+    flags = cli_fields(model)
+    assert flags, f"{stage}: no setting is a command-line option"
+    for name, flag in flags.items():
+        option = params[name]
+        assert flag in option.opts, (stage, name, option.opts)
+        default = model.model_fields[name].get_default(call_default_factory=True)
+        if option.multiple:
+            default = tuple(default)
+        assert option.default == default, (stage, name, option.default, default)
+        assert option.help == model.model_fields[name].description
+
+
+@pytest.mark.parametrize("stage", sorted(CONFIG_CLASSES))
+def test_defaults_round_trip_and_the_table_names_every_key(stage: str) -> None:
+    model = config_class(stage)
+    config = model()
+    assert model.from_dict(config.to_dict()) == config
+    table = options_table(model)
+    for name in model.model_fields:
+        assert f"| `{name}` |" in table
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "suggestion"),
+    [
+        ("filter", "max_word_per_turn", "max_words_per_turn"),
+        ("mix", "interuption_prob", "interruption_prob"),
+        ("augment", "noise_pp", "noise_p"),
+        ("write", "sample_rat", "sample_rate"),
+    ],
+)
+def test_set_names_an_unknown_key_and_suggests_the_close_one(section, key, suggestion) -> None:
+    with pytest.raises(ValueError) as err:
+        build_run_config({}, {section: {key: 1}}, stages=("filter", "mix", "augment", "write"))
+    message = str(err.value)
+    assert f"unknown {section} option(s): {key} (did you mean {suggestion}?)" in message
+
+
+def test_a_bad_value_names_section_key_and_value() -> None:
+    with pytest.raises(ValueError, match=r"augment\.noise_p: .*less than or equal to 1.*got 1\.5"):
+        build_run_config({}, {"augment": {"noise_p": 1.5}}, stages=("augment",))
+
+
+def test_sequences_from_yaml_fit_tuple_and_list_fields() -> None:
+    augment = config_class("augment").from_dict({"gain_db_range": [-3, 3], "noise_dirs": "x"})
+    assert augment.gain_db_range == (-3.0, 3.0) and augment.noise_dirs == ("x",)
+    filt = config_class("filter").from_dict({"checks": ("code", "url")})
+    assert filt.checks == ["code", "url"]
