@@ -23,7 +23,6 @@ import typing
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
-import click
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
@@ -194,15 +193,28 @@ def _bounds(info: FieldInfo) -> dict[str, Any]:
     return out
 
 
+#: click types a model may name by a word, so models import without click (``synth.serve``
+#: runs in a CosyVoice environment that has pydantic but not the CLI's packages)
+NAMED_CLICK_TYPES: dict[str, dict[str, Any]] = {
+    "dir": {"file_okay": False},
+    "existing_dir": {"exists": True, "file_okay": False},
+}
+
+
 def _click_type(info: FieldInfo) -> tuple[Any, bool]:
     """(click type, multiple) for a field's annotation and bounds."""
+    import click
+
     extra = info.json_schema_extra or {}
     base, _ = _strip_optional(info.annotation)
     multiple = typing.get_origin(base) is list or _variadic(info)
     if multiple:
         base = _args(base)[0]
     if isinstance(extra, dict) and extra.get("click_type") is not None:
-        return extra["click_type"], multiple
+        ctype = extra["click_type"]
+        if isinstance(ctype, str):
+            ctype = click.Path(**NAMED_CLICK_TYPES[ctype])
+        return ctype, multiple
     if typing.get_origin(base) is tuple:  # a fixed pair: --gain-db MIN MAX
         return tuple(_args(base)), False
     if typing.get_origin(base) is Literal:
@@ -249,6 +261,7 @@ def cli_options(model: type[StageConfig]) -> Callable[[Callable[..., Any]], Call
     default is the whole list; ``Optional`` fields default to ``None``. Help text is the field's
     description.
     """
+    import click
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         for name, info in reversed(list(model.model_fields.items())):

@@ -85,7 +85,9 @@ def filtered_stderr(active: bool | None = None) -> Iterator[None]:
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.flush()
         os.dup2(saved, 2)  # our end of the pipe is closed: the pump ends when workers exit
-        pump.join(timeout=2.0)
+        # wait for that: a pump thread still running at interpreter exit (workers of a very
+        # short run still shutting down) aborted the process now and then
+        pump.join(timeout=10.0)
 
 
 def _pump(read_fd: int, out_fd: int) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import click
 from pydantic import model_validator
 
 from duplexsynth.config import StageConfig, setting
@@ -139,13 +138,13 @@ class SynthConfig(StageConfig):
         "Local CosyVoice 2/3 model folder (e.g. pretrained_models/CosyVoice2-0.5B) for voices "
         "with backend `cosyvoice`; runs on the GPU when torch sees one.",
         flag=True,
-        click_type=click.Path(file_okay=False),
+        click_type="dir",
     )
     cosyvoice_repo: str | None = setting(
         None,
         "CosyVoice source checkout to import from, when it is not installed in the environment.",
         flag=True,
-        click_type=click.Path(file_okay=False),
+        click_type="dir",
     )
     cosyvoice_fp16: bool = setting(False, "Half precision for CosyVoice (GPU only).", flag=True)
     tts_base_url: str | None = setting(
@@ -181,7 +180,7 @@ class SynthConfig(StageConfig):
         None,
         "Cache root for synthesized audio [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
         flag=True,
-        click_type=click.Path(file_okay=False),
+        click_type="dir",
         show_default=False,
     )
     backchannels: tuple[str, ...] = setting(
