@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 import click
@@ -91,5 +92,31 @@ def _register() -> None:
 logging.getLogger().addFilter(_DropBeamImportNoise())
 _register()
 
+
+def run_cli() -> None:
+    """The ``duplexsynth`` console entry point: :func:`main`, then a hard exit.
+
+    Once a command has finished (outputs written, messages flushed), the process ends with
+    ``os._exit`` instead of the interpreter's teardown: Beam's gRPC threads, left behind by the
+    DirectRunner's worker processes, now and then abort that teardown ("terminate called
+    without an active exception", status -6) after all the work is done. An unexpected
+    exception still propagates with its traceback.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
+            code = 1
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        logging.shutdown()
+        os._exit(code or 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run_cli()
