@@ -253,8 +253,12 @@ def cli_fields(model: type[StageConfig]) -> dict[str, str]:
     return out
 
 
-def cli_options(model: type[StageConfig]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator adding one click option per flagged field of ``model``, in field order.
+def cli_options(
+    model: type[StageConfig], only: tuple[str, ...] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator adding one click option per flagged field of ``model``, in field order
+    (only the fields named in ``only``, when given: commands other than the stage's own that
+    take some of its settings, e.g. ``check-tts`` and ``serve-tts``).
 
     The click parameter is named after the field, so ``ctx.params`` keys are field names. A bool
     field becomes ``--flag/--no-flag``; a ``list[Literal]`` field a repeatable choice whose
@@ -263,8 +267,15 @@ def cli_options(model: type[StageConfig]) -> Callable[[Callable[..., Any]], Call
     """
     import click
 
+    if only is not None:
+        unknown = set(only) - set(model.model_fields)
+        if unknown:
+            raise ValueError(f"{model.__name__} has no field(s) {sorted(unknown)}")
+
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         for name, info in reversed(list(model.model_fields.items())):
+            if only is not None and name not in only:
+                continue
             flag = _flag(name, info)
             if flag is None:
                 continue

@@ -74,3 +74,24 @@ def test_sequences_from_yaml_fit_tuple_and_list_fields() -> None:
     assert augment.gain_db_range == (-3.0, 3.0) and augment.noise_dirs == ("x",)
     filt = config_class("filter").from_dict({"checks": ("code", "url")})
     assert filt.checks == ["code", "url"]
+
+
+def test_check_tts_and_serve_tts_take_their_engine_options_from_the_synth_model() -> None:
+    """One definition of the CosyVoice/server settings: same flags, defaults and help text."""
+    import pytest
+
+    from duplexsynth.config import cli_options
+    from duplexsynth.pipelines.commands import check_tts, serve_tts
+    from duplexsynth.synth.config import SynthConfig
+
+    fields = SynthConfig.model_fields
+    for command, names in [
+        (check_tts.command, ("cosyvoice_model", "cosyvoice_repo", "cosyvoice_fp16", "tts_base_url", "tts_model")),
+        (serve_tts.command, ("cosyvoice_model", "cosyvoice_repo", "cosyvoice_fp16")),
+    ]:  # fmt: skip
+        params = {p.name: p for p in command.params}
+        for name in names:
+            assert params[name].help == fields[name].description
+            assert params[name].default == fields[name].get_default()
+    with pytest.raises(ValueError, match="no field"):
+        cli_options(SynthConfig, only=("cosyvoice_modle",))

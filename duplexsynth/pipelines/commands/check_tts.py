@@ -7,7 +7,15 @@ import json
 
 import click
 
+from duplexsynth.config import cli_options
 from duplexsynth.pipelines.commands.common import fail, run_or_fail
+from duplexsynth.synth.config import SynthConfig
+
+#: the engine settings come from the synth stage's model (one definition, one help text)
+ENGINE_OPTIONS = cli_options(
+    SynthConfig,
+    only=("cosyvoice_model", "cosyvoice_repo", "cosyvoice_fp16", "tts_base_url", "tts_model"),
+)
 
 
 @click.command("check-tts")
@@ -18,23 +26,7 @@ from duplexsynth.pipelines.commands.common import fail, run_or_fail
     help="Voice bank to check: a YAML/JSON file or a bundled bank (`default`, `espeak`).",
 )
 @click.option("--voices", default=None, help="Comma-separated voice ids to check (default: all).")
-@click.option(
-    "--cosyvoice-model",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="CosyVoice 2/3 model folder, for voices with backend `cosyvoice`.",
-)
-@click.option(
-    "--cosyvoice-repo",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="CosyVoice source checkout to import from.",
-)
-@click.option("--cosyvoice-fp16/--no-cosyvoice-fp16", default=False, show_default=True)
-@click.option(
-    "--tts-base-url", default=None, help="OpenAI-compatible speech server, for `openai` voices."
-)
-@click.option("--tts-model", default="tts-1", show_default=True, help="Model name sent to it.")
+@ENGINE_OPTIONS
 @click.option(
     "--asr-model",
     default=None,

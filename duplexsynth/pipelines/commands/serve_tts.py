@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
+from duplexsynth.config import cli_options
 from duplexsynth.pipelines.commands.common import run_or_fail
+from duplexsynth.synth.config import SynthConfig
+
+#: the engine settings come from the synth stage's model (one definition, one help text)
+ENGINE_OPTIONS = cli_options(
+    SynthConfig, only=("cosyvoice_model", "cosyvoice_repo", "cosyvoice_fp16")
+)
 
 
 @click.command("serve-tts")
@@ -16,19 +23,7 @@ from duplexsynth.pipelines.commands.common import run_or_fail
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8880, show_default=True)
-@click.option(
-    "--cosyvoice-model",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="CosyVoice 2/3 model folder, for voices with backend `cosyvoice`.",
-)
-@click.option(
-    "--cosyvoice-repo",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="CosyVoice source checkout to import from.",
-)
-@click.option("--cosyvoice-fp16/--no-cosyvoice-fp16", default=False, show_default=True)
+@ENGINE_OPTIONS
 def command(
     voice_bank: str,
     host: str,
