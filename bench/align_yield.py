@@ -88,7 +88,7 @@ class PiperSpeechServer:
 
 def _cli(code_root: Path, env: dict[str, str], *args: str) -> None:
     full = {**os.environ, **env, "PYTHONPATH": str(code_root)}
-    cmd = [sys.executable, "-m", "duplexsynth.pipelines.cli", *args]
+    cmd = [sys.executable, "-m", "duplexsynth.cli", *args]
     # cwd too: ``python -m`` puts the working folder first on sys.path
     done = subprocess.run(cmd, env=full, capture_output=True, text=True, cwd=code_root)
     if done.returncode != 0:

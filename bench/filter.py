@@ -189,7 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     beam_args = [a for a in args.beam_args if a != "--"]
     exe = Path(sys.executable).with_name("duplexsynth")
-    cmd_base = [str(exe)] if exe.exists() else [sys.executable, "-m", "duplexsynth.pipelines.cli"]
+    cmd_base = [str(exe)] if exe.exists() else [sys.executable, "-m", "duplexsynth.cli"]
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.keep) if args.keep else Path(tmp)

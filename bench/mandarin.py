@@ -44,7 +44,7 @@ def run(args: list[str], tmp: Path, name: str) -> dict:
     env = {**os.environ, **env}
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "duplexsynth.pipelines.cli", "run", "-o", str(out), *args],
+        [sys.executable, "-m", "duplexsynth.cli", "run", "-o", str(out), *args],
         env=env,
         capture_output=True,
         text=True,

@@ -38,8 +38,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from duplexsynth.audio import encode_flac  # noqa: E402
-from duplexsynth.schedule import MixConfig, mix_dialogue  # noqa: E402
-from duplexsynth.schedule.stats import (  # noqa: E402
+from duplexsynth.mix import MixConfig, mix_dialogue  # noqa: E402
+from duplexsynth.mix.stats import (  # noqa: E402
     FISHER_PER_MINUTE,
     combine,
     dialogue_timing,

@@ -26,11 +26,11 @@ from bench.chat_corpus import write_corpus  # noqa: E402
 from bench.slow_recordings import write_recordings  # noqa: E402
 from duplexsynth.audio import decode_audio  # noqa: E402
 from duplexsynth.cache import default_cache_dir  # noqa: E402
+from duplexsynth.mix import MixConfig, mix_dialogue  # noqa: E402
+from duplexsynth.mix.activity import backchannel_placement, stereo_runs  # noqa: E402
+from duplexsynth.mix.fit import fit_timing  # noqa: E402
+from duplexsynth.mix.stats import combine, ipu_timing, summarize  # noqa: E402
 from duplexsynth.pipelines.io import read_folder_rows  # noqa: E402
-from duplexsynth.schedule import MixConfig, mix_dialogue  # noqa: E402
-from duplexsynth.schedule.activity import backchannel_placement, stereo_runs  # noqa: E402
-from duplexsynth.schedule.fit import fit_timing  # noqa: E402
-from duplexsynth.schedule.stats import combine, ipu_timing, summarize  # noqa: E402
 from duplexsynth.schemas.records import Dialogue  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def aligned_chat(engine: str, dialogues: int, seed: int = 0) -> list[Dialogue]:
         corpus = tmp / "chat.jsonl"
         write_corpus(corpus, dialogues=dialogues, seed=seed)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        cli = [sys.executable, "-m", "duplexsynth.pipelines.cli"]
+        cli = [sys.executable, "-m", "duplexsynth.cli"]
         steps = [
             ["filter", "-i", str(corpus)],
             ["rewrite", "-i", str(tmp)],

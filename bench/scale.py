@@ -65,7 +65,7 @@ def run(
     env = dict(os.environ, DUPLEXSYNTH_CACHE=str(out) + "-cache")
     env["PYTHONPATH"] = os.pathsep.join([code, env.get("PYTHONPATH", "")])
     cmd = [
-        sys.executable, "-m", "duplexsynth.pipelines.cli", "run", "--input", str(corpus),
+        sys.executable, "-m", "duplexsynth.cli", "run", "--input", str(corpus),
         "--output", str(out), "--voice-bank", bank, "--set", "augment.rir_library_size=4",
         *extra,
     ]  # fmt: skip

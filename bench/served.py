@@ -41,7 +41,7 @@ BANK = (
 
 
 def cli(*args: str, env: dict[str, str], cwd: Path) -> None:
-    cmd = [sys.executable, "-m", "duplexsynth.pipelines.cli", *args]
+    cmd = [sys.executable, "-m", "duplexsynth.cli", *args]
     # cwd: `python -m` puts it first on sys.path, which must not shadow --code
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=cwd)
     if res.returncode != 0:

@@ -19,7 +19,7 @@ REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 
 def _help(args: list[str]) -> str:
-    from duplexsynth.pipelines.cli import main
+    from duplexsynth.cli.main import main
 
     result = CliRunner().invoke(
         main, [*args, "--help"], terminal_width=100, prog_name="duplexsynth"
@@ -40,7 +40,7 @@ def _walk(group: click.Group, prefix: list[str]) -> list[list[str]]:
 
 
 def render() -> str:
-    from duplexsynth.pipelines.cli import main
+    from duplexsynth.cli.main import main
 
     parts = [START, "", "## `duplexsynth`", "", "```text", _help([]).rstrip(), "```", ""]
     for path in _walk(main, []):

@@ -24,7 +24,7 @@ COMMANDS = {
 @pytest.mark.parametrize("stage", sorted(COMMANDS))
 def test_every_flagged_setting_is_an_option_with_the_models_default(stage: str) -> None:
     model = config_class(stage)
-    command = importlib.import_module(f"duplexsynth.pipelines.commands.{stage}").command
+    command = importlib.import_module(f"duplexsynth.cli.commands.{stage}").command
     params = {p.name: p for p in command.params if isinstance(p, click.Option)}
     flags = cli_fields(model)
     assert flags, f"{stage}: no setting is a command-line option"
@@ -80,8 +80,8 @@ def test_check_tts_and_serve_tts_take_their_engine_options_from_the_synth_model(
     """One definition of the CosyVoice/server settings: same flags, defaults and help text."""
     import pytest
 
+    from duplexsynth.cli.commands import check_tts, serve_tts
     from duplexsynth.config import cli_options
-    from duplexsynth.pipelines.commands import check_tts, serve_tts
     from duplexsynth.synth.config import SynthConfig
 
     fields = SynthConfig.model_fields

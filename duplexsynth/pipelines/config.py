@@ -27,11 +27,11 @@ from duplexsynth.schemas.arrow import STAGES
 
 #: stage -> (module, class) of its config model (the team's naming table)
 CONFIG_CLASSES: dict[str, tuple[str, str]] = {
-    "filter": ("duplexsynth.filters.config", "FilterConfig"),
+    "filter": ("duplexsynth.filter.config", "FilterConfig"),
     "rewrite": ("duplexsynth.rewrite.config", "RewriteConfig"),
     "synth": ("duplexsynth.synth.config", "SynthConfig"),
     "align": ("duplexsynth.align.config", "AlignConfig"),
-    "mix": ("duplexsynth.schedule.config", "MixConfig"),
+    "mix": ("duplexsynth.mix.config", "MixConfig"),
     "augment": ("duplexsynth.augment.config", "AugmentConfig"),
     "write": ("duplexsynth.pipelines.config", "WriteConfig"),
 }

@@ -376,7 +376,7 @@ def count_input(spec: RunSpec) -> int:
     """The run's input records counted by reading the input (for runners without metrics)."""
     run = spec.config.run
     if run.from_stage == "filter":
-        from duplexsynth.filters.sources import iter_raw_records
+        from duplexsynth.filter.sources import iter_raw_records
 
         plan = build_source(spec).plan
         return sum(

@@ -317,7 +317,7 @@ def _count_source(source: beam.PTransform) -> int:
     if plan is None:
         raise RuntimeError("this runner reports no metrics and the stage input cannot be recounted")
     if plan and hasattr(plan[0][0], "kind"):  # corpus sources (the filter)
-        from duplexsynth.filters.sources import iter_raw_records
+        from duplexsynth.filter.sources import iter_raw_records
 
         return sum(1 for src, cap in plan for _ in iter_raw_records(src, cap))
     return sum(cap for _, cap in plan)

@@ -154,7 +154,7 @@ def cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout_s
     """``duplexsynth ARGS`` in a child process (cwd ``cwd``); returns the CompletedProcess."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "duplexsynth.pipelines.cli", *args],
+        [sys.executable, "-m", "duplexsynth.cli", *args],
         cwd=cwd,
         env=full_env,
         capture_output=True,

@@ -212,7 +212,7 @@ def test_sigkill_mid_run_then_rerun_finishes_identically_without_redoing_tts(
     args = ["run", "--input", corpus, *FAST, "--output", f"{bucket.url}/out"]
     args += ["--cache-dir", f"{bucket.url}/cache", "--", *bucket.beam_args]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "duplexsynth.pipelines.cli", *args],
+        [sys.executable, "-m", "duplexsynth.cli", *args],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL,
@@ -297,7 +297,7 @@ def test_noise_folder_on_s3_indexes_and_reads_like_a_local_one(s3_endpoint: str,
 def test_stage_command_on_s3_and_export_reading_s3_out(s3_run, tmp_path) -> None:
     """`duplexsynth filter` reads and writes s3:// too; the exporters read an OUT on s3://."""
     from duplexsynth import fs
-    from duplexsynth.pipelines.export.moshi import export_moshi
+    from duplexsynth.dataset.export.moshi import export_moshi
 
     bucket, _, _, _ = s3_run
     res = cli(

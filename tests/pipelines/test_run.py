@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _writetools import aligned_rows
 from click.testing import CliRunner
-from test_write_support import aligned_rows
 
+from duplexsynth.cli.main import main
+from duplexsynth.dataset.validate import validate_output
 from duplexsynth.pipelines import io
-from duplexsynth.pipelines.cli import main
 from duplexsynth.pipelines.config import build_run_config, parse_set_option
-from duplexsynth.pipelines.validate import validate_output
 
 #: small, fast augment settings for tests (2 simulated rooms, RIRs cached under tmp)
 FAST = ["--set", "augment.rir_library_size=2"]
@@ -116,7 +116,7 @@ def test_config_file_flags_and_set_precedence(aligned_root: Path, tmp_path: Path
 
 def _mixed_rows(aligned_root: Path) -> list[dict]:
     """Mixed rows made by the real mix stage's library entry point (no pipeline)."""
-    from duplexsynth.schedule.mix import MixProcessor
+    from duplexsynth.mix.mix import MixProcessor
     from duplexsynth.schemas.records import Dialogue
 
     mix = MixProcessor(seed=1)

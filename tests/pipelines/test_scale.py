@@ -15,8 +15,8 @@ import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
+from duplexsynth.cli.main import main
 from duplexsynth.pipelines import io
-from duplexsynth.pipelines.cli import main
 from duplexsynth.pipelines.stage import DialogueStage, local_workers, make_reject, pipeline_options
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, stage_schema
 from duplexsynth.schemas.records import Dialogue, Reject, Turn

@@ -11,9 +11,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
-from test_write_support import SR, make_dialogue, write_augmented
+from _writetools import SR, make_dialogue, write_augmented
 
-from duplexsynth.audio import encode_flac
+from duplexsynth.audio import decode_audio, encode_flac
 from duplexsynth.pipelines import io
 from duplexsynth.pipelines.config import WriteConfig
 from duplexsynth.pipelines.stage import MAIN, REJECTS
@@ -147,3 +147,20 @@ def test_write_config_validation() -> None:
     with pytest.raises(ValueError, match="sample_rate"):
         WriteConfig.from_dict({"sample_rate": 12})
     assert WriteConfig.from_dict(WriteConfig().to_dict()) == WriteConfig()
+
+
+# ----------------------------------------------------------- the fabricator is itself checked
+def test_fabricated_dialogue_is_consistent(say) -> None:
+    d = make_dialogue(say, 1)
+    audio, sr = decode_audio(d.audio.bytes, always_2d=True)
+    assert sr == SR and audio.shape[1] == 2
+    assert abs(audio.shape[0] / SR - d.duration_s) < 1e-6
+    # the user's words sit in user speech, the assistant's in assistant speech
+    clean, _ = decode_audio(d.clean_audio.bytes, always_2d=True)
+    for w in d.words:
+        seg = clean[int(w.start_s * SR) : int(w.end_s * SR), w.channel]
+        assert np.abs(seg).max() > 0.01, w
+    # the overlap is real: the user starts before the assistant's first turn ends
+    t1, t3 = d.turns[1], d.turns[3]
+    assert t3.start_s < t1.end_s
+    assert json.loads(d.to_row()["params"])["augment"]["channels"]["user"]["noise"]["applied"]

@@ -128,10 +128,10 @@ def tiny_corpus(path: Path, n: int = 2) -> Path:
 def cli(
     *args: str, env: dict[str, str] | None = None, timeout_s: float = 240
 ) -> subprocess.CompletedProcess:
-    """``python -m duplexsynth.pipelines.cli ARGS`` in a fresh process (real exit code, stderr)."""
+    """``python -m duplexsynth.cli ARGS`` in a fresh process (real exit code, stderr)."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "duplexsynth.pipelines.cli", *args],
+        [sys.executable, "-m", "duplexsynth.cli", *args],
         capture_output=True,
         text=True,
         env=full_env,
@@ -144,7 +144,7 @@ def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen
     """The CLI in its own process group (so a test can SIGKILL all of it)."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.Popen(
-        [sys.executable, "-m", "duplexsynth.pipelines.cli", *args],
+        [sys.executable, "-m", "duplexsynth.cli", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=full_env,
@@ -154,10 +154,10 @@ def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen
 
 
 def cli_command(*args: str) -> str:
-    """The shell words of ``python -m duplexsynth.pipelines.cli ARGS``."""
+    """The shell words of ``python -m duplexsynth.cli ARGS``."""
     import shlex
 
-    return shlex.join([sys.executable, "-m", "duplexsynth.pipelines.cli", *args])
+    return shlex.join([sys.executable, "-m", "duplexsynth.cli", *args])
 
 
 def in_mount_namespace(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from duplexsynth.filters.config import FilterConfig
-from duplexsynth.filters.heuristics import screen_text
+from duplexsynth.cli.main import main
+from duplexsynth.filter.config import FilterConfig
+from duplexsynth.filter.heuristics import screen_text
 from duplexsynth.pipelines import io
-from duplexsynth.pipelines.cli import main
 
 
 def _sharegpt(i: int, *turns: str) -> str:

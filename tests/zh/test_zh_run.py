@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from duplexsynth.filters import sample_corpus_dir
+from duplexsynth.cli.main import main
+from duplexsynth.dataset.validate import validate_output
+from duplexsynth.filter import sample_corpus_dir
 from duplexsynth.lang import has_han, word_tokens
-from duplexsynth.pipelines.cli import main
-from duplexsynth.pipelines.validate import validate_output
 
 
 def _rows(out: Path) -> list[dict]:

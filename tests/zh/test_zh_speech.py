@@ -16,10 +16,10 @@ from duplexsynth.align.config import AlignConfig
 from duplexsynth.align.processor import align_dialogue
 from duplexsynth.audio import decode_audio
 from duplexsynth.lang import word_tokens
+from duplexsynth.mix.config import MixConfig
+from duplexsynth.mix.mix import mix_dialogue
 from duplexsynth.rewrite.config import RewriteConfig
 from duplexsynth.rewrite.process import rewrite_dialogue
-from duplexsynth.schedule.config import MixConfig
-from duplexsynth.schedule.mix import mix_dialogue
 from duplexsynth.schemas.records import Dialogue, Reject, Turn
 from duplexsynth.synth import SynthConfig, SynthProcessor
 from duplexsynth.synth.config import DEFAULT_BACKCHANNELS_ZH, DEFAULT_STOP_COMMANDS_ZH

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from duplexsynth.filters.config import FilterConfig
-from duplexsynth.filters.heuristics import screen_text
-from duplexsynth.filters.language import detect_other_language
+from duplexsynth.filter.config import FilterConfig
+from duplexsynth.filter.heuristics import screen_text
+from duplexsynth.filter.language import detect_other_language
 from duplexsynth.lang import join_tokens, text_language, word_tokens
 from duplexsynth.rewrite.config import RewriteConfig
 from duplexsynth.rewrite.process import rewrite_dialogue
@@ -275,7 +275,7 @@ def test_chinese_asr_qc_without_a_multilingual_model_fails_before_the_run() -> N
 
 
 def test_chinese_phrase_ends_count_as_phrase_boundaries_for_backchannels() -> None:
-    from duplexsynth.schedule.inputs import ends_with_punctuation
+    from duplexsynth.mix.inputs import ends_with_punctuation
 
     assert (
         ends_with_punctuation("两天，")

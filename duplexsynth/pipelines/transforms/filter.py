@@ -29,9 +29,9 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from duplexsynth import fs
-from duplexsynth.filters import sample_corpus_dir
-from duplexsynth.filters.config import FilterConfig
-from duplexsynth.filters.dedup import (
+from duplexsynth.filter import sample_corpus_dir
+from duplexsynth.filter.config import FilterConfig
+from duplexsynth.filter.dedup import (
     MinHasher,
     Verdict,
     dialogue_text,
@@ -41,9 +41,9 @@ from duplexsynth.filters.dedup import (
     lowest,
     near_entries,
 )
-from duplexsynth.filters.readers import LightDialogue, ParseError, parse_raw_light
-from duplexsynth.filters.screen import STAGE, FilterProcessor
-from duplexsynth.filters.sources import Source, iter_raw_records, plan_limit, resolve_sources
+from duplexsynth.filter.readers import LightDialogue, ParseError, parse_raw_light
+from duplexsynth.filter.screen import STAGE, FilterProcessor
+from duplexsynth.filter.sources import Source, iter_raw_records, plan_limit, resolve_sources
 from duplexsynth.pipelines.progress import ProgressBoard
 from duplexsynth.pipelines.stage import MAIN, REJECTS
 from duplexsynth.schemas.reasons import Reason
@@ -355,7 +355,7 @@ class _DropDuplicatesFn(beam.DoFn):
 
 
 class Dedup(beam.PTransform):
-    """Drop exact and near duplicates (see :mod:`duplexsynth.filters.dedup`).
+    """Drop exact and near duplicates (see :mod:`duplexsynth.filter.dedup`).
 
     Input: filter rows, and ``(REJECTED, row)`` pairs that pass straight through to
     ``rejects`` (in order). Output: ``{"main": rows, "rejects": reject rows}``. Only the keys

@@ -1,12 +1,12 @@
-"""Beam wrapping of the mix stage (``duplexsynth.schedule``)."""
+"""Beam wrapping of the mix stage (``duplexsynth.mix``)."""
 
 from __future__ import annotations
 
 import apache_beam as beam
 
+from duplexsynth.mix.config import MixConfig
+from duplexsynth.mix.mix import STAGE, MixProcessor
 from duplexsynth.pipelines.stage import DialogueStage
-from duplexsynth.schedule.config import MixConfig
-from duplexsynth.schedule.mix import STAGE, MixProcessor
 
 
 class MixTransform(beam.PTransform):

@@ -1,0 +1,1 @@
+"""Product commands on a written dataset (OUT): validate, export, report, preview."""
