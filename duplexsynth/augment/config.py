@@ -109,11 +109,12 @@ class AugmentConfig(StageConfig):
     noise_dirs: tuple[str, ...] = setting(
         (),
         "Directory of noise recordings, scanned recursively (MUSAN's noise/, DNS challenge's "
-        "noise/ or noise_fullband/); any rate, mono or stereo. Repeatable. Odd files are skipped "
-        "with a warning. Without it, noise is generated offline (coloured noise, hum, babble "
-        "from the dialogue's own TTS audio, speech-shaped noise).",
+        "noise/ or noise_fullband/): a local folder or an object-store URL (s3://, gs://); any "
+        "rate, mono or stereo. Repeatable. Odd files are skipped with a warning. Without it, "
+        "noise is generated offline (coloured noise, hum, babble from the dialogue's own TTS "
+        "audio, speech-shaped noise).",
         flag="--noise-dir",
-        click_type=click.Path(exists=True, file_okay=False),
+        click_type=click.Path(file_okay=False),
         show_default=False,
     )
     noise_include: tuple[str, ...] = setting(
@@ -176,10 +177,10 @@ class AugmentConfig(StageConfig):
     reverb_p: float = _prob(0.3, "Share of dialogues whose user speech gets room reverb.")
     rir_dir: str | None = setting(
         None,
-        "Directory of measured room impulse responses (audio files) used instead of the "
-        "simulated shoebox-room library.",
+        "Directory of measured room impulse responses (audio files), a local folder or an "
+        "object-store URL (s3://, gs://), used instead of the simulated shoebox-room library.",
         flag=True,
-        click_type=click.Path(exists=True, file_okay=False),
+        click_type=click.Path(file_okay=False),
     )
     rir_include: tuple[str, ...] = setting(
         (),

@@ -56,6 +56,11 @@ def main(verbose: int) -> None:
     filter -> rewrite -> synth -> align -> mix -> augment; `run` does all of them as one Beam
     pipeline. Channel 0 is the assistant, channel 1 the user (moshi-finetune's convention).
     Anything after `--` is passed to Apache Beam unchanged (e.g. `-- --runner=DataflowRunner ...`).
+
+    Exit status: 0 done; 1 when `run` or a stage command wrote nothing from a non-empty input
+    (one line names the stage, the reason and the fix) or `validate` found problems; 2 for a
+    user error (bad flag, missing input, unreachable server, an unfinished OUT given to
+    export/report/preview), in one line.
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(

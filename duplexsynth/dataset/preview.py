@@ -1,5 +1,9 @@
 """Render one dialogue: a PNG of both channels (waveform, turns, word boundaries, events) and
-its stereo WAV for listening (channel 0 = assistant on the left, 1 = user on the right)."""
+its stereo WAV for listening (channel 0 = assistant on the left, 1 = user on the right).
+
+Shards are read and both files written through :mod:`duplexsynth.fs`: ``OUT`` and the
+destination may be local folders or object-store URLs (``s3://bucket/run``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from duplexsynth import fs
 from duplexsynth.audio import decode_audio
+from duplexsynth.pipelines.io import parquet_file
 from duplexsynth.pipelines.write import dialogue_files
 from duplexsynth.schemas.records import KIND_BACKCHANNEL
 
@@ -30,17 +35,20 @@ EVENT_MARKERS = {
 def find_dialogue(output_root: str | Path, dialogue_id: str) -> dict[str, Any]:
     """The final row with ``id == dialogue_id`` (reads ids first, then only the matching row)."""
     for path in dialogue_files(output_root):
-        pf = pq.ParquetFile(path)
-        ids = pf.read(columns=["id"]).column("id")
-        hits = pc.index(ids, dialogue_id).as_py()
-        if hits is None or hits < 0:
-            continue
-        offset = 0
-        for rg in range(pf.metadata.num_row_groups):
-            n = pf.metadata.row_group(rg).num_rows
-            if hits < offset + n:
-                return pf.read_row_group(rg).slice(hits - offset, 1).to_pylist()[0]
-            offset += n
+        pf = parquet_file(path)
+        try:
+            ids = pf.read(columns=["id"]).column("id")
+            hits = pc.index(ids, dialogue_id).as_py()
+            if hits is None or hits < 0:
+                continue
+            offset = 0
+            for rg in range(pf.metadata.num_row_groups):
+                n = pf.metadata.row_group(rg).num_rows
+                if hits < offset + n:
+                    return pf.read_row_group(rg).slice(hits - offset, 1).to_pylist()[0]
+                offset += n
+        finally:
+            pf.close()
     raise ValueError(
         f"no dialogue with id {dialogue_id!r} under {output_root}; list ids with: "
         f"python -c \"import pyarrow.dataset as d; print(d.dataset('{output_root}/dialogues').to_table(columns=['id']))\""
@@ -57,13 +65,14 @@ def _envelope(x: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray, np.n
     return edges[:-1], lo, hi
 
 
-def render_preview(row: dict[str, Any], png_path: str | Path, *, words: bool = True) -> Path:
-    """Draw ``row`` (a final row) to ``png_path``; returns the path."""
+def render_preview(row: dict[str, Any], png_path: str, *, words: bool = True) -> str:
+    """Draw ``row`` (a final row) to ``png_path`` (a local path or a URL); returns the path."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from duplexsynth.dataset.cjk_fonts import font_families, quiet_missing_glyphs
+    from duplexsynth.dataset.cjk_fonts import font_families
+    from duplexsynth.dataset.report_plots import save_png
 
     matplotlib.rcParams["font.family"] = font_families()  # Chinese words render with a CJK font
     audio, sr = decode_audio(row["audio"]["bytes"], always_2d=True)
@@ -128,34 +137,37 @@ def render_preview(row: dict[str, Any], png_path: str | Path, *, words: bool = T
     kinds = sorted({e["kind"] for e in row.get("events") or []})
     legend = "  ".join(f"{EVENT_MARKERS.get(k, ('o', ''))[0]} {k}" for k in kinds)
     fig.suptitle(f"{row['id']}  ({duration:.1f} s, {sr} Hz)    events: {legend}", fontsize=10)
-    png_path = Path(png_path)
-    png_path.parent.mkdir(parents=True, exist_ok=True)
-    with quiet_missing_glyphs():
-        fig.tight_layout()
-        fig.savefig(png_path, format="png", metadata={"Software": None})
-    return png_path
+    return save_png(fig, png_path)
 
 
-def write_wav(row: dict[str, Any], wav_path: str | Path) -> Path:
-    """The dialogue's stereo audio as 16-bit WAV."""
+def write_wav(row: dict[str, Any], wav_path: str) -> str:
+    """The dialogue's stereo audio as 16-bit WAV at ``wav_path`` (a local path or a URL)."""
+    import io
+
     import soundfile as sf
 
     audio, sr = decode_audio(row["audio"]["bytes"], always_2d=True)
-    wav_path = Path(wav_path)
-    wav_path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(wav_path, audio, sr, subtype="PCM_16")
+    buf = io.BytesIO()
+    sf.write(buf, audio, sr, subtype="PCM_16", format="WAV")
+    fs.write_bytes(wav_path, buf.getvalue())
     return wav_path
 
 
 def preview(
     output_root: str | Path, dialogue_id: str, dest: str | Path | None = None, *, words: bool = True
-) -> tuple[Path, Path]:
-    """Write ``<dest>/<id>.png`` and ``<dest>/<id>.wav`` (dest defaults to ``OUT/preview``)."""
-    from duplexsynth.dataset.export.common import safe_name
+) -> tuple[str, str]:
+    """Write ``<dest>/<id>.png`` and ``<dest>/<id>.wav`` (dest defaults to ``OUT/preview``).
 
+    An unfinished run (``_RUNNING``/``_FAILED`` marker in ``OUT``) is refused with a
+    ``ValueError``; so is an id that is not in the shards.
+    """
+    from duplexsynth.dataset.export.common import safe_name
+    from duplexsynth.pipelines.outdir import require_finished
+
+    require_finished(str(output_root), "preview")
     row = find_dialogue(output_root, dialogue_id)
-    folder = Path(dest) if dest else Path(output_root) / PREVIEW_DIR
+    folder = str(dest) if dest else fs.join(str(output_root), PREVIEW_DIR)
     name = safe_name(dialogue_id)
-    png = render_preview(row, folder / f"{name}.png", words=words)
-    wav = write_wav(row, folder / f"{name}.wav")
+    png = render_preview(row, fs.join(folder, f"{name}.png"), words=words)
+    wav = write_wav(row, fs.join(folder, f"{name}.wav"))
     return png, wav

@@ -6,6 +6,9 @@ augmentation coverage (from ``params["augment"]``), and turn-taking realism agai
 reference with :mod:`duplexsynth.mix.stats` (IPU/pause/gap/overlap per minute vs Fisher).
 The card has a Hugging Face front matter so the folder can be pushed as a dataset repo as is.
 Nothing in it depends on the clock: the same data gives the same card.
+
+Everything is read and written through :mod:`duplexsynth.fs`, so ``OUT`` may be a local folder
+or an object-store URL (``s3://bucket/run``, with Beam's filesystem options set first).
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
+from duplexsynth import fs
 from duplexsynth.dataset.report_card import render_card
 from duplexsynth.dataset.report_plots import (
     plot_augmentation,
@@ -26,6 +28,7 @@ from duplexsynth.dataset.report_plots import (
     plot_timing,
     plot_voices,
 )
+from duplexsynth.pipelines import io
 from duplexsynth.pipelines.write import dialogue_files
 from duplexsynth.schemas.arrow import STAGES
 from duplexsynth.schemas.records import KIND_BACKCHANNEL, TimelineWord
@@ -101,18 +104,21 @@ def collect_stats(output_root: str | Path) -> DatasetStats:
     st = DatasetStats()
     per_dialogue = []
     for path in dialogue_files(output_root):
-        pf = pq.ParquetFile(path)
-        cols = [c for c in COLUMNS if c in pf.schema_arrow.names]
-        for batch in pf.iter_batches(batch_size=64, columns=cols):
-            for row in batch.to_pylist():
-                _add_row(st, row)
-                per_dialogue.append(
-                    timing.dialogue_timing(
-                        _timeline_words(row.get("words")),
-                        float(row.get("duration_s") or 0.0),
-                        events=row.get("events") or (),
+        pf = io.parquet_file(path)
+        try:
+            cols = [c for c in COLUMNS if c in pf.schema_arrow.names]
+            for batch in pf.iter_batches(batch_size=64, columns=cols):
+                for row in batch.to_pylist():
+                    _add_row(st, row)
+                    per_dialogue.append(
+                        timing.dialogue_timing(
+                            _timeline_words(row.get("words")),
+                            float(row.get("duration_s") or 0.0),
+                            events=row.get("events") or (),
+                        )
                     )
-                )
+        finally:
+            pf.close()
     st.timing = timing.combine(per_dialogue)
     return st
 
@@ -155,30 +161,22 @@ def _add_row(st: DatasetStats, row: dict[str, Any]) -> None:
 
 def read_rejects(output_root: str | Path) -> dict[str, dict[str, int]]:
     """``{stage: {reason: n}}`` from ``OUT/rejects/<stage>/part-*.parquet`` (data-flow order)."""
-    root = Path(output_root) / "rejects"
+    parts = fs.glob(fs.join(str(output_root), "rejects", "*", "part-*.parquet"))
+    found = {p.rstrip("/").rsplit("/", 2)[-2] for p in parts}
+    stages = sorted(found, key=lambda s: (STAGES.index(s) if s in STAGES else len(STAGES), s))
     out: dict[str, dict[str, int]] = {}
-    if not root.is_dir():
-        return out
-    stages = sorted(
-        (p.name for p in root.iterdir() if p.is_dir()),
-        key=lambda s: (STAGES.index(s) if s in STAGES else len(STAGES), s),
-    )
     for stage in stages:
-        counts: Counter = Counter()
-        for f in sorted((root / stage).glob("part-*.parquet")):
-            counts.update(pq.read_table(f, columns=["reason"]).column("reason").to_pylist())
+        counts = io.reject_counts(output_root, stage)
         if counts:
-            out[stage] = dict(sorted(counts.items()))
+            out[stage] = counts
     return out
 
 
 def read_summary(output_root: str | Path) -> dict[str, Any] | None:
-    path = Path(output_root) / "summary.json"
-    if not path.is_file():
-        return None
+    """``OUT/summary.json``, or ``None`` when it is missing or not JSON."""
     try:
-        return json.loads(path.read_text())
-    except ValueError:
+        return json.loads(fs.read_text(fs.join(str(output_root), "summary.json")))
+    except (FileNotFoundError, ValueError):
         return None
 
 
@@ -186,14 +184,16 @@ def write_report(output_root: str | Path, reference: str | None = None) -> dict[
     """Write ``OUT/README.md``, ``OUT/report/*.png`` and ``OUT/report/stats.json``.
 
     ``reference`` (a ``fit-timing`` file or real stereo recordings) adds a comparison of the
-    per-minute figures and the gap/pause/overlap distributions.
+    per-minute figures and the gap/pause/overlap distributions. ``output_root`` may be a URL;
+    an unfinished run (``_RUNNING``/``_FAILED`` marker) is refused with a ``ValueError``.
 
     Returns ``{"card": path, "plots": {name: path}, "stats": path}``.
     """
-    from duplexsynth.dataset.export.common import write_text_atomic
     from duplexsynth.mix import stats as timing
+    from duplexsynth.pipelines.outdir import require_finished
 
-    root = Path(output_root)
+    root = str(output_root)
+    require_finished(root, "report on")
     st = collect_stats(root)
     if not st.dialogues:
         raise ValueError(f"{root} has final shards but no dialogues in them: nothing to report")
@@ -205,19 +205,19 @@ def write_report(output_root: str | Path, reference: str | None = None) -> dict[
         ref = {**reference_summary(reference), "source": reference}
     rejects = read_rejects(root)
     summary = read_summary(root)
-    rdir = root / REPORT_DIR
-    rdir.mkdir(parents=True, exist_ok=True)
+    rdir = fs.join(root, REPORT_DIR)
+    fs.makedirs(rdir)
     paths = {
-        "timing": plot_timing(st, rdir / "gaps_overlaps.png"),
-        "realism": plot_realism(realism, rdir / "realism.png"),
-        "durations": plot_durations(st, rdir / "durations.png"),
-        "voices": plot_voices(st, rdir / "voices.png"),
-        "augmentation": plot_augmentation(st, rdir / "augmentation.png"),
+        "timing": plot_timing(st, fs.join(rdir, "gaps_overlaps.png")),
+        "realism": plot_realism(realism, fs.join(rdir, "realism.png")),
+        "durations": plot_durations(st, fs.join(rdir, "durations.png")),
+        "voices": plot_voices(st, fs.join(rdir, "voices.png")),
+        "augmentation": plot_augmentation(st, fs.join(rdir, "augmentation.png")),
     }
-    rel = {k: f"{REPORT_DIR}/{p.name}" for k, p in paths.items()}
-    card = root / "README.md"
-    write_text_atomic(card, render_card(st, realism, rejects, summary, rel, ref))
-    stats_path = rdir / "stats.json"
+    rel = {k: f"{REPORT_DIR}/{fs.basename(p)}" for k, p in paths.items()}
+    card = fs.join(root, "README.md")
+    fs.write_text(card, render_card(st, realism, rejects, summary, rel, ref))
+    stats_path = fs.join(rdir, "stats.json")
     payload = {
         "dialogues": st.dialogues,
         "audio_hours": round(st.audio_s / 3600.0, 6),
@@ -234,9 +234,5 @@ def write_report(output_root: str | Path, reference: str | None = None) -> dict[
         "realism": realism,
         "reference": ref,
     }
-    write_text_atomic(stats_path, json.dumps(payload, indent=2) + "\n")
-    return {
-        "card": str(card),
-        "plots": {k: str(p) for k, p in paths.items()},
-        "stats": str(stats_path),
-    }
+    fs.write_text(stats_path, json.dumps(payload, indent=2) + "\n")
+    return {"card": card, "plots": paths, "stats": stats_path}

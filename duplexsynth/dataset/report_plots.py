@@ -1,9 +1,12 @@
 """The dataset card's PNG plots (matplotlib, drawn off-screen): timing, realism, durations,
-voices and augmentation coverage."""
+voices and augmentation coverage.
+
+Each plot is rendered to PNG bytes in memory and written through :mod:`duplexsynth.fs`, so the
+report folder may be local or on object storage (``s3://bucket/run/report/``).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,17 +30,25 @@ def _figure(width: float, height: float, rows: int = 1, cols: int = 1):
     return fig, axes
 
 
-def _save(fig, path: Path) -> Path:
+def save_png(fig, path: str) -> str:
+    """Lay out ``fig`` and write it as PNG to ``path`` (a local path or a URL); returns ``path``.
+
+    The PNG carries no timestamp or software tag: the same figure gives the same bytes.
+    """
+    import io
+
+    from duplexsynth import fs
     from duplexsynth.dataset.cjk_fonts import quiet_missing_glyphs
 
+    buf = io.BytesIO()
     with quiet_missing_glyphs():
         fig.tight_layout()
-        # no timestamps/software tags in the PNG: same data, same bytes
-        fig.savefig(path, format="png", metadata={"Software": None})
+        fig.savefig(buf, format="png", metadata={"Software": None})
+    fs.write_bytes(path, buf.getvalue())
     return path
 
 
-def plot_timing(st: DatasetStats, path: Path) -> Path:
+def plot_timing(st: DatasetStats, path: str) -> str:
     """Histograms of gaps (floor transfers with silence) and overlaps, with the human reference."""
     from duplexsynth.mix import stats as timing
 
@@ -55,10 +66,10 @@ def plot_timing(st: DatasetStats, path: Path) -> Path:
     ax[0][0].axvline(timing.HUMAN_GAP_MODE_S, color="k", ls="--", lw=1, label="human mode 0.2 s")
     ax[0][0].axvline(timing.HUMAN_GAP_MEAN_S, color="gray", ls=":", lw=1, label="human mean 0.23 s")
     ax[0][0].legend(fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
-def plot_realism(summary: dict[str, Any], path: Path) -> Path:
+def plot_realism(summary: dict[str, Any], path: str) -> str:
     """Per-minute IPU, pause, gap and overlap seconds: this data beside Fisher."""
     from duplexsynth.mix import stats as timing
 
@@ -75,10 +86,10 @@ def plot_realism(summary: dict[str, Any], path: Path) -> Path:
     a.set_yscale("symlog", linthresh=1.0)
     a.legend(fontsize=8)
     a.set_title("turn-taking per minute of audio")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
-def plot_durations(st: DatasetStats, path: Path) -> Path:
+def plot_durations(st: DatasetStats, path: str) -> str:
     fig, ax = _figure(10, 3.6, 1, 2)
     ax[0][0].hist(st.durations_s, bins=min(30, max(5, st.dialogues)), color="tab:green")
     ax[0][0].set_title(f"dialogue duration (n={st.dialogues})")
@@ -88,10 +99,10 @@ def plot_durations(st: DatasetStats, path: Path) -> Path:
     ax[0][1].set_title(f"turn duration (n={len(st.utterance_s)})")
     ax[0][1].set_xlabel("seconds")
     ax[0][1].set_ylabel("turns")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
-def plot_voices(st: DatasetStats, path: Path, top: int = 25) -> Path:
+def plot_voices(st: DatasetStats, path: str, top: int = 25) -> str:
     """Dialogues per voice: the assistant voice(s) and the most used user voices."""
     items = [(f"assistant: {v}", n, "tab:red") for v, n in st.assistant_voices.most_common(5)]
     items += [(f"user: {v}", n, "tab:blue") for v, n in st.user_voices.most_common(top)]
@@ -104,10 +115,10 @@ def plot_voices(st: DatasetStats, path: Path, top: int = 25) -> Path:
         a.invert_yaxis()
     a.set_xlabel("dialogues")
     a.set_title(f"voices ({len(st.user_voices)} user, {len(st.assistant_voices)} assistant)")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
-def plot_augmentation(st: DatasetStats, path: Path) -> Path:
+def plot_augmentation(st: DatasetStats, path: str) -> str:
     names = sorted(st.augmentation)
     fig, ax = _figure(7, max(2.5, 0.35 * len(names) + 1.2))
     a = ax[0][0]
@@ -120,4 +131,4 @@ def plot_augmentation(st: DatasetStats, path: Path) -> Path:
         a.set_xlim(0, 100)
     a.set_xlabel("% of dialogues")
     a.set_title("augmentation coverage")
-    return _save(fig, path)
+    return save_png(fig, path)

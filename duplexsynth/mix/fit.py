@@ -311,22 +311,31 @@ def fit_timing(inputs: list[str], limit: int | None = None) -> TimingFit:
 
 
 def load_timing(path: str | Path) -> dict[str, Any]:
-    """A ``timing.yaml`` written by ``fit-timing``; ``ValueError`` naming what is wrong."""
+    """A ``timing.yaml`` written by ``fit-timing`` (a local path or an object-store URL, read
+    through :mod:`duplexsynth.fs`); ``ValueError`` naming what is wrong."""
     import yaml
 
-    p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"timing file {str(p)!r} does not exist")
-    data = yaml.safe_load(p.read_text())
+    from duplexsynth import fs
+
+    p = str(path)
+    try:
+        text = fs.read_text(p)
+    except (FileNotFoundError, IsADirectoryError):
+        raise ValueError(f"timing file {p!r} does not exist") from None
+    data = yaml.safe_load(text)
     if not isinstance(data, dict) or not isinstance(data.get("mix"), dict):
         raise ValueError(f"{p}: not a timing file (expected a mapping with a `mix` section)")
     return data
 
 
 def reference_summary(reference: str) -> dict[str, Any]:
-    """Figures to compare with: a ``fit-timing`` file's ``measured`` section, or real
-    recordings (stereo WAV/FLAC file or folder, or a duplexsynth output) measured now."""
-    if os.path.isfile(reference) and reference.endswith((".yaml", ".yml", ".json")):
+    """Figures to compare with: a ``fit-timing`` file's ``measured`` section (local or a URL),
+    or real recordings (local stereo WAV/FLAC file or folder, or a duplexsynth output) measured
+    now."""
+    from duplexsynth import fs
+
+    timing_file = os.path.isfile(reference) if fs.is_local(reference) else fs.exists(reference)
+    if timing_file and reference.endswith((".yaml", ".yml", ".json")):
         measured = load_timing(reference).get("measured")
         if not isinstance(measured, dict) or "per_minute" not in measured:
             raise ValueError(f"{reference}: the timing file has no `measured` figures")

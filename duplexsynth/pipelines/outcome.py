@@ -1,10 +1,11 @@
 """A run's verdict for the exit status, and the preflight that a configured server answers.
 
 :func:`run_failure` turns a finished run's summary (and its rejects) into one line naming the
-cause and the fix when the run produced nothing from a non-empty input; the ``run`` command
-prints it and exits 1. The cause is systemic when one reason of the kind "connection refused",
-"credentials refused", "model not found" or "timed out" explains the rejects (the server, not
-the data, is at fault).
+cause and the fix when the run produced nothing from a non-empty input; ``run`` and the stage
+commands (``filter`` ... ``augment``, whose summary counts ``kept`` rows) print it and exit 1
+(``finish`` in ``duplexsynth/cli/commands/common.py``). The cause is systemic when one reason of
+the kind "connection refused", "credentials refused", "model not found" or "timed out" explains
+the rejects (the server, not the data, is at fault).
 
 :func:`check_reachable` is the cheap preflight for served backends (an OpenAI-compatible TTS or
 LLM server): a TCP connection to its host and port, so an unreachable server fails the run in
@@ -62,10 +63,31 @@ def classify(detail: str) -> tuple[str, str] | None:
     return None
 
 
+def _as_run_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """A stage command's summary (``kept``, ``rejected``) in the shape of a run's summary."""
+    if "dialogues_written" in summary:
+        return summary
+    stage = str(summary.get("stage") or "?")
+    n_in = int(summary.get("input_records") or 0)
+    kept = int(summary.get("kept") or 0)
+    return {
+        "input_records": n_in,
+        "dialogues_written": kept,
+        "rejected_by_stage": {stage: dict(summary.get("rejected") or {})},
+        "per_stage": {stage: {"input": n_in, "kept": kept}},
+    }
+
+
 def run_failure(summary: dict[str, Any], output_root: str | Path) -> str | None:
-    """One line naming why a run over a non-empty input wrote no dialogue, or None."""
+    """One line naming why a run over a non-empty input wrote no dialogue, or None.
+
+    ``summary`` is the ``summary.json`` of ``duplexsynth run`` or of one stage command (whose
+    ``kept`` rows play the part of the dialogues written).
+    """
+    from duplexsynth import fs
     from duplexsynth.pipelines import io
 
+    summary = _as_run_summary(summary)
     n_in = int(summary.get("input_records") or 0)
     if n_in == 0 or int(summary.get("dialogues_written") or 0) > 0:
         return None
@@ -77,7 +99,8 @@ def run_failure(summary: dict[str, Any], output_root: str | Path) -> str | None:
     if stage is None or not by_stage.get(stage):
         return f"no dialogue written from {n_in} input record(s) and none rejected: this is a bug"
     reason, n = Counter(by_stage[stage]).most_common(1)[0]
-    rows = io.read_folder_rows(Path(output_root) / "rejects" / stage)
+    where = fs.join(str(output_root), "rejects", stage)
+    rows = io.read_folder_rows(where)
     details = [str(r.get("detail") or "") for r in rows if r.get("reason") == reason]
     causes = Counter(c for c in map(classify, details) if c is not None)
     example = _one_line(details[0]) if details else ""
@@ -86,7 +109,6 @@ def run_failure(summary: dict[str, Any], output_root: str | Path) -> str | None:
         (cause, fix), hits = causes.most_common(1)[0]
         if hits * 2 >= len(details):  # one systemic reason explains the rejects
             return f"{head}: {cause}; {fix} (e.g. {example})"
-    where = Path(output_root) / "rejects" / stage
     return f"{head}, e.g. {example}; each record's reason is in {where}"
 
 

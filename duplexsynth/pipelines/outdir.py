@@ -6,7 +6,8 @@ previous run's ``summary.json`` and ``_FAILED``, and writes ``OUT/_RUNNING`` (wh
 process, which command). Only after every shard and the new ``summary.json`` are written does
 :func:`finish_run` delete ``_RUNNING``. A run that fails with an error replaces it by
 ``OUT/_FAILED`` holding the error (:func:`fail_run`); a killed run leaves ``_RUNNING`` behind.
-``duplexsynth validate`` (and :func:`incomplete_reason`) refuse an OUT with either marker.
+``duplexsynth validate`` (and :func:`incomplete_reason`) refuse an OUT with either marker, and so
+do ``export``, ``report`` and ``preview`` (:func:`require_finished`).
 
 Markers rather than a staging folder switched into place: object stores (S3, GCS) have no
 atomic directory rename, and all paths here go through Beam's ``FileSystems``, so the same
@@ -146,6 +147,14 @@ def incomplete_reason(out_root: str) -> str | None:
             "rerun into this folder to complete it"
         )
     return None
+
+
+def require_finished(out_root: str, action: str) -> None:
+    """``ValueError`` (one line: the marker, what happened, what to do) when ``out_root``
+    carries ``_RUNNING`` or ``_FAILED``; ``action`` says what was refused (``"export"``)."""
+    reason = incomplete_reason(out_root)
+    if reason is not None:
+        raise ValueError(f"cannot {action} an unfinished run: {reason}")
 
 
 def _os_error(exc: OSError) -> str:

@@ -20,12 +20,12 @@ def _sharegpt(i: int, *turns: str) -> str:
     return json.dumps({"id": f"d{i}", "conversations": conv})
 
 
-def _filter(tmp_path: Path, src: Path) -> tuple[dict, dict[str, dict]]:
+def _filter(tmp_path: Path, src: Path, exit_code: int = 0) -> tuple[dict, dict[str, dict]]:
     out = tmp_path / "out"
     result = CliRunner().invoke(
         main, ["filter", "--input", str(src), "--output", str(out)], catch_exceptions=False
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     summary = json.loads((out / "summary.json").read_text())
     rejects = {
         r["record_id"] or r["source_file"]: r
@@ -77,7 +77,7 @@ def test_json_nested_ten_thousand_deep_is_malformed_not_a_stage_error(tmp_path: 
     whole = tmp_path / "deep.json"
     whole.write_text(deep)
     (tmp_path / "out2").mkdir()
-    summary, rejects = _filter(tmp_path / "out2", whole)
+    summary, rejects = _filter(tmp_path / "out2", whole, exit_code=1)  # nothing kept: exit 1
     (row,) = [r for r in rejects.values()]
     assert row["reason"] == "malformed" and "nested too deeply" in row["detail"]
 

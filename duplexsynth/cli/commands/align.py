@@ -7,6 +7,7 @@ import click
 from duplexsynth.align.config import AlignConfig
 from duplexsynth.cli.commands.common import (
     config_option,
+    finish,
     load_stage_config,
     run_or_fail,
     stage_options,
@@ -66,4 +67,4 @@ def command(
             },
         )
 
-    run_or_fail(_run)
+    finish(run_or_fail(_run), output)

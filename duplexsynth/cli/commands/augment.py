@@ -7,10 +7,12 @@ import click
 from duplexsynth.augment.config import AugmentConfig
 from duplexsynth.cli.commands.common import (
     config_option,
+    finish,
     load_stage_config,
     run_or_fail,
     stage_options,
 )
+from duplexsynth.cli.commands.outarg import existing_dirs
 from duplexsynth.config import cli_options
 
 
@@ -46,6 +48,8 @@ def command(
 
     def _run():
         config = load_stage_config(AugmentConfig, "augment", config_path, ctx)
+        existing_dirs(config.noise_dirs, "--noise-dir")
+        existing_dirs(config.rir_dir, "--rir-dir")
         return run_transform_stage(
             "augment",
             AugmentTransform(config, seed),
@@ -56,4 +60,4 @@ def command(
             extra_summary={"seed": seed, "augmented_channels": list(config.channels)},
         )
 
-    run_or_fail(_run)
+    finish(run_or_fail(_run), output)

@@ -87,17 +87,37 @@ def run_or_fail(fn: Callable[[], Any]) -> Any:
         fail(str(clean))
 
 
+def finish(summary: dict[str, Any] | None, output: str) -> None:
+    """The exit rule of ``run`` and the stage commands, after the summary is written: warn when
+    the input held no records (exit 0), exit 1 with one line naming the cause and the fix
+    (:func:`duplexsynth.pipelines.outcome.run_failure`) when a non-empty input gave nothing."""
+    from duplexsynth.pipelines.outcome import run_failure
+
+    if summary is None:
+        return
+    if summary.get("input_records") == 0:
+        click.echo("warning: the input holds no records; nothing to do", err=True)
+        return
+    failure = run_failure(summary, output)
+    if failure is not None:
+        click.echo(f"error: {failure}", err=True)
+        sys.exit(1)
+
+
 def read_config_file(path: str | None) -> dict[str, Any]:
-    """Parse a YAML (``.yaml``/``.yml``) or TOML (``.toml``) config file into a dict ({} for None)."""
+    """Parse a YAML (``.yaml``/``.yml``) or TOML (``.toml``) config file into a dict ({} for None).
+
+    ``path`` may be an object-store URL (read through :mod:`duplexsynth.fs`).
+    """
     if not path:
         return {}
-    from pathlib import Path
+    from duplexsynth import fs
 
-    p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"config file {path!r} does not exist")
-    text = p.read_text()
-    if p.suffix.lower() == ".toml":
+    try:
+        text = fs.read_text(path)
+    except (FileNotFoundError, IsADirectoryError):
+        raise ValueError(f"config file {path!r} does not exist") from None
+    if path.lower().endswith(".toml"):
         try:
             import tomllib
         except ModuleNotFoundError:  # Python 3.10

@@ -6,6 +6,7 @@ import click
 
 from duplexsynth.cli.commands.common import (
     config_option,
+    finish,
     load_stage_config,
     run_or_fail,
     stage_options,
@@ -58,7 +59,7 @@ def command(
 ) -> None:
     ctx = click.get_current_context()
 
-    def go() -> None:
+    def go() -> dict[str, object]:
         from duplexsynth.cli.commands.run import warn_empty_inputs
         from duplexsynth.filter import sample_corpus_dir
         from duplexsynth.pipelines.stage import StageRun, run_stage
@@ -81,6 +82,6 @@ def command(
             beam_args=list(beam_args),
             extra_summary=extra,
         )
-        run_stage(spec)
+        return run_stage(spec)
 
-    run_or_fail(go)
+    finish(run_or_fail(go), output)

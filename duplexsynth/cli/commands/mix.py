@@ -6,6 +6,7 @@ import click
 
 from duplexsynth.cli.commands.common import (
     config_option,
+    finish,
     load_stage_config,
     run_or_fail,
     stage_options,
@@ -72,5 +73,5 @@ def command(
             extra_summary={"preset": config.preset, "seed": seed},
         )
 
-    run_or_fail(_run)
+    finish(run_or_fail(_run), output)
     click.echo(f"realism figures: duplexsynth stats {output}", err=True)

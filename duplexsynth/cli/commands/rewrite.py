@@ -6,6 +6,7 @@ import click
 
 from duplexsynth.cli.commands.common import (
     config_option,
+    finish,
     load_stage_config,
     run_or_fail,
     stage_options,
@@ -60,7 +61,7 @@ def command(
 ) -> None:
     ctx = click.get_current_context()
 
-    def go() -> None:
+    def go() -> dict[str, object]:
         from duplexsynth.pipelines.stage import run_transform_stage
         from duplexsynth.pipelines.transforms.rewrite import RewriteTransform
         from duplexsynth.rewrite.prompt import PROMPT_VERSION
@@ -78,7 +79,7 @@ def command(
                 prompt_version=PROMPT_VERSION,
                 cache_dir=config.cache_dir,
             )
-        summary = run_transform_stage(
+        return run_transform_stage(
             "rewrite",
             RewriteTransform(config, seed),
             input_root=input_root,
@@ -87,13 +88,5 @@ def command(
             beam_args=beam_args,
             extra_summary=extra,
         )
-        failed = summary["rejected"].get("llm_error", 0)
-        if config.uses_llm and failed and summary["kept"] == 0:
-            click.echo(
-                f"hint: all {failed} dialogues failed with llm_error; is the server at "
-                f"{extra['llm_base_url']} up and serving {config.llm_model!r}? "
-                f"Details in {output}/rejects/rewrite/",
-                err=True,
-            )
 
-    run_or_fail(go)
+    finish(run_or_fail(go), output)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from typing import Any
 
 import click
 
 from duplexsynth.cli.commands.common import (
+    finish,
     passed_options,
     read_config_file,
     run_or_fail,
@@ -292,16 +292,3 @@ def warn_empty_inputs(inputs: list[str] | tuple[str, ...]) -> None:
     for path in inputs or ():
         if os.path.isfile(path) and os.path.getsize(path) == 0:
             click.echo(f"warning: input file {path} is empty", err=True)
-
-
-def finish(summary: dict[str, Any], output: str) -> None:
-    """Warn about an empty input; exit 1 with one line (cause and fix) when nothing was written."""
-    from duplexsynth.pipelines.outcome import run_failure
-
-    if summary.get("input_records") == 0:
-        click.echo("warning: the input holds no records; nothing to do", err=True)
-        return
-    failure = run_failure(summary, output)
-    if failure is not None:
-        click.echo(f"error: {failure}", err=True)
-        sys.exit(1)

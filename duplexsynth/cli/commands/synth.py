@@ -6,6 +6,7 @@ import click
 
 from duplexsynth.cli.commands.common import (
     config_option,
+    finish,
     load_stage_config,
     run_or_fail,
     stage_options,
@@ -68,4 +69,4 @@ def command(
             },
         )
 
-    run_or_fail(_run)
+    finish(run_or_fail(_run), output)

@@ -30,6 +30,7 @@ from duplexsynth.dataset.export.common import (
     write_jsonl_atomic,
 )
 from duplexsynth.lang import text_language
+from duplexsynth.pipelines.outdir import require_finished
 from duplexsynth.pipelines.write import audio_info, iter_dialogues
 
 COLUMNS = ["id", "audio", "sample_rate", "duration_s", "words", "turns"]
@@ -125,7 +126,12 @@ def export_lhotse(
     language: str = "auto",
     progress_every_s: float = 10.0,
 ) -> ExportSummary:
-    """Write Lhotse manifests (and optionally Shar) for ``output_root``'s final shards."""
+    """Write Lhotse manifests (and optionally Shar) for ``output_root``'s final shards.
+
+    An unfinished run (``_RUNNING``/``_FAILED`` marker in ``output_root``) is refused with a
+    ``ValueError``.
+    """
+    require_finished(str(output_root), "export")
     dest = Path(dest).resolve()
     summary = ExportSummary("lhotse", str(dest))
     progress = export_progress("lhotse", progress_every_s)

@@ -33,6 +33,7 @@ from duplexsynth.dataset.export.common import (
     write_jsonl_atomic,
     write_text_atomic,
 )
+from duplexsynth.pipelines.outdir import require_finished
 from duplexsynth.pipelines.write import iter_dialogues
 
 SPEAKER_MAIN = "SPEAKER_MAIN"
@@ -85,8 +86,10 @@ def export_moshi(
     """Write ``dest`` in moshi-finetune's format from ``output_root``'s final shards.
 
     ``sample_rate`` resamples the WAVs (moshi-finetune resamples to 24 kHz itself on load).
-    Returns what was written; the manifest always lists every dialogue.
+    Returns what was written; the manifest always lists every dialogue. An unfinished run
+    (``_RUNNING``/``_FAILED`` marker in ``output_root``) is refused with a ``ValueError``.
     """
+    require_finished(str(output_root), "export")
     dest = Path(dest)
     if not manifest_name.endswith(".jsonl") or "/" in manifest_name:
         raise ValueError(
