@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from duplexsynth.audio import decode_audio
-from duplexsynth.pipelines.write import dialogue_files
+from duplexsynth.dataset.shards import dialogue_files
 from duplexsynth.schemas.records import KIND_BACKCHANNEL
 
 PREVIEW_DIR = "preview"

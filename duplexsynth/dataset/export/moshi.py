@@ -33,7 +33,7 @@ from duplexsynth.dataset.export.common import (
     write_jsonl_atomic,
     write_text_atomic,
 )
-from duplexsynth.pipelines.write import iter_dialogues
+from duplexsynth.dataset.shards import iter_dialogues
 
 SPEAKER_MAIN = "SPEAKER_MAIN"
 SPEAKER_USER = "SPEAKER_USER"
