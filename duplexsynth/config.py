@@ -12,7 +12,9 @@ Each stage config is a :class:`StageConfig` subclass whose fields carry the type
   ``scripts/config_tables.py`` and a test).
 
 A field becomes a command-line option when it is declared with :func:`setting` and a ``flag``;
-fields without one are file/``--set`` settings only.
+fields without one are file/``--set`` settings only. :func:`field_option` makes the option of one
+field; ``duplexsynth run``'s flags that set keys of other sections use it with the target field
+(:data:`duplexsynth.pipelines.config.RUN_SHORTCUTS`).
 """
 
 from __future__ import annotations

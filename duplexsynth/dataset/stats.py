@@ -5,10 +5,48 @@ from __future__ import annotations
 import glob
 import os
 from pathlib import Path
+from typing import ClassVar, Literal
+
+from duplexsynth.config import StageConfig, setting
 
 #: folders searched under OUT, most final first
 STATS_FOLDERS = ("dialogues", "augmented", "mixed")
 _COLUMNS = ("id", "duration_s", "words", "events")
+
+
+class StatsOptions(StageConfig):
+    """What ``duplexsynth stats`` reads and how it measures (its flags)."""
+
+    SECTION: ClassVar[str] = "stats"
+
+    folder: str | None = setting(
+        None,
+        "Read this folder of part-*.parquet files instead of OUT's stage folders.",
+        flag=True,
+        click_type="dir",
+    )
+    limit: int | None = setting(
+        None, "Use only the first N dialogues (in file order).", flag=True, ge=1
+    )
+    min_silence_s: float = setting(
+        0.2,
+        "Silences shorter than this do not end an IPU (0.2 s is the usual definition).",
+        flag=True,
+        ge=0,
+    )
+    measure: Literal["audio", "words"] = setting(
+        "audio",
+        "Speech activity from the stereo audio (energy VAD: what a listener hears, engine "
+        "silences included) or from the timeline words.",
+        flag=True,
+    )
+    reference: str | None = setting(
+        None,
+        "Also compare with this reference: a timing.yaml from `fit-timing`, or real stereo "
+        "recordings (WAV/FLAC file or folder, or a duplexsynth output), measured from their "
+        "audio.",
+        flag=True,
+    )
 
 
 def find_stats_folder(out: str | None, folder: str | None) -> Path:
@@ -30,16 +68,16 @@ def find_stats_folder(out: str | None, folder: str | None) -> Path:
     )
 
 
-def folder_timing(
-    path: Path, limit: int | None = None, min_silence_s: float = 0.2, measure: str = "words"
-):
+def folder_timing(path: Path, options: StatsOptions | None = None):
     """Pooled :class:`TimingStats` of the rows in ``path`` (reads only the timing columns).
 
     ``measure="audio"`` takes each channel's speech activity from the stereo audio (energy VAD,
     ``mix/activity.py``; the clean mix before augmentation when the rows keep it) instead
     of the timeline words, so every silence an engine left inside a turn counts as a listener
     hears it."""
-    if measure == "audio":
+    options = options or StatsOptions()
+    limit, min_silence_s = options.limit, options.min_silence_s
+    if options.measure == "audio":
         return _audio_timing(path, limit, min_silence_s)
     import pyarrow.parquet as pq
 

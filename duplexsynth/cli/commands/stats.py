@@ -3,47 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
 from duplexsynth.cli.commands.common import run_or_fail
+from duplexsynth.config import cli_options
+from duplexsynth.dataset.stats import StatsOptions
 
 
 @click.command("stats")
 @click.argument("out", required=False, type=click.Path(file_okay=False))
-@click.option(
-    "--folder",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Read this folder of part-*.parquet files instead of OUT's stage folders.",
-)
-@click.option(
-    "--limit",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Use only the first N dialogues (in file order).",
-)
-@click.option(
-    "--min-silence-s",
-    type=click.FloatRange(min=0),
-    default=0.2,
-    show_default=True,
-    help="Silences shorter than this do not end an IPU (0.2 s is the usual definition).",
-)
-@click.option(
-    "--measure",
-    type=click.Choice(["audio", "words"]),
-    default="audio",
-    show_default=True,
-    help="Speech activity from the stereo audio (energy VAD: what a listener hears, engine "
-    "silences included) or from the timeline words.",
-)
-@click.option(
-    "--reference",
-    default=None,
-    help="Also compare with this reference: a timing.yaml from `fit-timing`, or real stereo "
-    "recordings (WAV/FLAC file or folder, or a duplexsynth output), measured from their audio.",
-)
+@cli_options(StatsOptions)
 @click.option(
     "--json/--no-json",
     "as_json",
@@ -51,15 +22,7 @@ from duplexsynth.cli.commands.common import run_or_fail
     show_default=True,
     help="Print the full figures (per-minute, counts, distributions, reference) as JSON.",
 )
-def command(
-    out: str | None,
-    folder: str | None,
-    limit: int | None,
-    min_silence_s: float,
-    measure: str,
-    reference: str | None,
-    as_json: bool,
-) -> None:
+def command(out: str | None, as_json: bool, **settings: Any) -> None:
     """Turn-taking realism of mixed dialogues beside human conversation.
 
     Reads OUT/dialogues, OUT/augmented or OUT/mixed (the first that exists, in that order) or
@@ -74,9 +37,12 @@ def command(
     from duplexsynth.dataset.stats import find_stats_folder, folder_timing
     from duplexsynth.mix.stats import format_comparison, format_summary, summarize
 
+    options = StatsOptions(**settings)
+    reference, measure = options.reference, options.measure
+
     def _run():
-        path = find_stats_folder(out, folder)
-        summary = summarize(folder_timing(path, limit, min_silence_s, measure), min_silence_s)
+        path = find_stats_folder(out, options.folder)
+        summary = summarize(folder_timing(path, options), options.min_silence_s)
         summary["folder"] = str(path)
         summary["measure"] = measure
         if reference:
