@@ -86,6 +86,10 @@ def stage_command(
     --timing``).
     """
 
+    clash = set(cli_fields(model)) & {"input", "output", "seed", "limit", "config_path"}
+    if clash:
+        raise ValueError(f"{model.__name__}: {sorted(clash)} would shadow the stage contract")
+
     def decorate(plan: Callable[[StageArgs], StagePlan]) -> click.Command:
         def callback(
             output: str,
