@@ -12,7 +12,9 @@ Each stage config is a :class:`StageConfig` subclass whose fields carry the type
   ``scripts/config_tables.py`` and a test).
 
 A field becomes a command-line option when it is declared with :func:`setting` and a ``flag``;
-fields without one are file/``--set`` settings only.
+fields without one are file/``--set`` settings only. :func:`field_option` makes the option of one
+field; ``duplexsynth run``'s flags that set keys of other sections use it with the target field
+(:data:`duplexsynth.pipelines.config.RUN_SHORTCUTS`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
-__all__ = ["StageConfig", "setting", "cli_options", "options_table", "unknown_key_message"]
+__all__ = [
+    "StageConfig",
+    "setting",
+    "cli_fields",
+    "cli_options",
+    "field_option",
+    "options_table",
+    "unknown_key_message",
+]
 
 _UNSET: Any = object()
 
@@ -198,20 +208,20 @@ def _bounds(info: FieldInfo) -> dict[str, Any]:
 NAMED_CLICK_TYPES: dict[str, dict[str, Any]] = {
     "dir": {"file_okay": False},
     "existing_dir": {"exists": True, "file_okay": False},
+    "file": {"dir_okay": False},
 }
 
 
-def _click_type(info: FieldInfo) -> tuple[Any, bool]:
-    """(click type, multiple) for a field's annotation and bounds."""
+def _click_type(info: FieldInfo, ctype: Any = None) -> tuple[Any, bool]:
+    """(click type, multiple) for a field's annotation and bounds; ``ctype`` overrides the type
+    (a click type, or a word of :data:`NAMED_CLICK_TYPES`)."""
     import click
 
-    extra = info.json_schema_extra or {}
     base, _ = _strip_optional(info.annotation)
     multiple = typing.get_origin(base) is list or _variadic(info)
     if multiple:
         base = _args(base)[0]
-    if isinstance(extra, dict) and extra.get("click_type") is not None:
-        ctype = extra["click_type"]
+    if ctype is not None:
         if isinstance(ctype, str):
             ctype = click.Path(**NAMED_CLICK_TYPES[ctype])
         return ctype, multiple
@@ -235,9 +245,12 @@ def _click_type(info: FieldInfo) -> tuple[Any, bool]:
     return None, multiple
 
 
+def _extra(info: FieldInfo) -> dict[str, Any]:
+    return info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+
+
 def _flag(name: str, info: FieldInfo) -> str | None:
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    flag = extra.get("flag")
+    flag = _extra(info).get("flag")
     if flag is None or flag is False:
         return None
     return f"--{name.replace('_', '-')}" if flag is True else str(flag)
@@ -253,62 +266,78 @@ def cli_fields(model: type[StageConfig]) -> dict[str, str]:
     return out
 
 
-def cli_options(
-    model: type[StageConfig], only: tuple[str, ...] | None = None
+def field_option(
+    name: str,
+    info: FieldInfo,
+    flag: str,
+    *,
+    help: str | None = None,
+    presentation: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator adding one click option per flagged field of ``model``, in field order
-    (only the fields named in ``only``, when given: commands other than the stage's own that
-    take some of its settings, e.g. ``check-tts`` and ``serve-tts``).
+    """The click option ``flag`` for a model field, its parameter named ``name``.
 
-    The click parameter is named after the field, so ``ctx.params`` keys are field names. A bool
-    field becomes ``--flag/--no-flag``; a ``list[Literal]`` field a repeatable choice whose
-    default is the whole list; ``Optional`` fields default to ``None``. Help text is the field's
-    description.
+    The value side (click type from the annotation, bounds and ``Literal`` choices; default;
+    ``multiple``) always comes from ``info``. The presentation (short alias, metavar, envvar,
+    ``show_default``, a ``click_type`` override) comes from ``presentation``, by default the
+    field's own :func:`setting` metadata, and the help from ``help``, by default the field's
+    description. A bool becomes ``--flag/--no-flag``; a list or variadic tuple a repeatable
+    option; ``Optional`` fields default to ``None``.
     """
     import click
 
-    if only is not None:
-        unknown = set(only) - set(model.model_fields)
-        if unknown:
-            raise ValueError(f"{model.__name__} has no field(s) {sorted(unknown)}")
+    extra = _extra(info) if presentation is None else presentation
+    default = info.get_default(call_default_factory=True)
+    decls = [flag]
+    if extra.get("short"):
+        decls.append(extra["short"])
+    kwargs: dict[str, Any] = {"help": (info.description if help is None else help) or None}
+    kwargs["show_default"] = extra.get("show_default", True)
+    for key in ("metavar", "envvar"):
+        if extra.get(key):
+            kwargs[key] = extra[key]
+    base, _ = _strip_optional(info.annotation)
+    if base is bool:
+        decls[0] = f"{flag}/--no-{flag[2:]}"
+    else:
+        ctype, multiple = _click_type(info, extra.get("click_type"))
+        if ctype is not None:
+            kwargs["type"] = ctype
+        if multiple:
+            kwargs["multiple"] = True
+            default = tuple(default or ())
+    kwargs["default"] = default
+    return click.option(*decls, name, **kwargs)
+
+
+def cli_options(
+    model: type[StageConfig],
+    only: tuple[str, ...] | None = None,
+    exclude: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator adding one click option per flagged field of ``model``, in field order
+    (see :func:`field_option`); only the fields named in ``only``, when given (commands other
+    than the stage's own that take some of its settings, e.g. ``check-tts`` and ``serve-tts``),
+    and none of those in ``exclude``.
+
+    The click parameter is named after the field, so ``ctx.params`` keys are field names.
+    """
+    unknown = set(only or ()).union(exclude) - set(model.model_fields)
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field(s) {sorted(unknown)}")
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        for name, info in reversed(list(model.model_fields.items())):
-            if only is not None and name not in only:
-                continue
-            flag = _flag(name, info)
-            if flag is None:
-                continue
-            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-            default = info.get_default(call_default_factory=True)
-            decls = [flag]
-            if extra.get("short"):
-                decls.append(extra["short"])
-            kwargs: dict[str, Any] = {"help": info.description or None}
-            kwargs["show_default"] = extra.get("show_default", True)
-            for key in ("metavar", "envvar"):
-                if extra.get(key):
-                    kwargs[key] = extra[key]
-            base, _ = _strip_optional(info.annotation)
-            if base is bool:
-                decls[0] = f"{flag}/--no-{flag[2:]}"
-                kwargs["default"] = default
-            else:
-                ctype, multiple = _click_type(info)
-                if ctype is not None:
-                    kwargs["type"] = ctype
-                if multiple:
-                    kwargs["multiple"] = True
-                    default = tuple(default or ())
-                kwargs["default"] = default
-            fn = click.option(*decls, name, **kwargs)(fn)
+        for name, flag in reversed(list(cli_fields(model).items())):
+            if (only is None or name in only) and name not in exclude:
+                fn = field_option(name, model.model_fields[name], flag)(fn)
         return fn
 
     return decorate
 
 
-def _default_text(name: str, info: FieldInfo) -> str:
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+def default_text(info: FieldInfo, extra: dict[str, Any] | None = None) -> str:
+    """A field's default as the docs tables show it (``extra``: presentation metadata, by
+    default the field's own; its ``doc_default``/``show_default`` text wins)."""
+    extra = _extra(info) if extra is None else extra
     shown = extra.get("doc_default", extra.get("show_default"))
     if isinstance(shown, str):
         return shown
@@ -325,32 +354,44 @@ def _default_text(name: str, info: FieldInfo) -> str:
     return f"`{default}`"
 
 
+def allowed_text(info: FieldInfo) -> str:
+    """The values a field takes, as the docs tables show them (``int >= 1 or null``)."""
+    base, optional = _strip_optional(info.annotation)
+    if typing.get_origin(base) is Literal:
+        allowed = ", ".join(f"`{a}`" for a in _args(base))
+    elif typing.get_origin(base) is list and typing.get_origin(_args(base)[0]) is Literal:
+        allowed = "list of " + ", ".join(f"`{a}`" for a in _args(_args(base)[0]))
+    elif typing.get_origin(base) is tuple and not _variadic(info):
+        allowed = f"[min, max] of {getattr(_args(base)[0], '__name__', _args(base)[0])}"
+    elif typing.get_origin(base) in (list, tuple):
+        allowed = f"list of {getattr(_args(base)[0], '__name__', _args(base)[0])}"
+    else:
+        allowed = getattr(base, "__name__", str(base))
+        marks = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+        allowed += "".join(f" {marks[k]} {v}" for k, v in _bounds(info).items())
+    return allowed + (" or null" if optional else "")
+
+
+def flag_text(flag: str | None, info: FieldInfo) -> str:
+    """A field's flag as the docs tables show it: `` `--x` ``, `` `--x/--no-x` `` or ``-``."""
+    if not flag:
+        return "-"
+    if _strip_optional(info.annotation)[0] is bool:
+        flag = f"{flag}/--no-{flag[2:]}"
+    return f"`{flag}`"
+
+
+def cell(text: str) -> str:
+    """``text`` made safe for a markdown table cell."""
+    return text.replace("|", "\\|")
+
+
 def options_table(model: type[StageConfig]) -> str:
     """A markdown table of every setting of ``model``: key, flag, type, default, description."""
     rows = ["| key | flag | allowed | default | |", "|---|---|---|---|---|"]
     for name, info in model.model_fields.items():
-        flag = _flag(name, info)
-        base, optional = _strip_optional(info.annotation)
-        if typing.get_origin(base) is Literal:
-            allowed = ", ".join(f"`{a}`" for a in _args(base))
-        elif typing.get_origin(base) is list and typing.get_origin(_args(base)[0]) is Literal:
-            allowed = "list of " + ", ".join(f"`{a}`" for a in _args(_args(base)[0]))
-        elif typing.get_origin(base) is tuple and not _variadic(info):
-            allowed = f"[min, max] of {getattr(_args(base)[0], '__name__', _args(base)[0])}"
-        elif typing.get_origin(base) in (list, tuple):
-            allowed = f"list of {getattr(_args(base)[0], '__name__', _args(base)[0])}"
-        else:
-            allowed = getattr(base, "__name__", str(base))
-            b = _bounds(info)
-            marks = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
-            allowed += "".join(f" {marks[k]} {v}" for k, v in b.items())
-        if optional:
-            allowed += " or null"
-        if flag and base is bool:
-            flag = f"{flag}/--no-{flag[2:]}"
-        desc = (info.description or "").replace("|", "\\|")
         rows.append(
-            f"| `{name}` | {f'`{flag}`' if flag else '-'} | {allowed} | "
-            f"{_default_text(name, info)} | {desc} |"
+            f"| `{name}` | {flag_text(_flag(name, info), info)} | {allowed_text(info)} | "
+            f"{default_text(info)} | {cell(info.description or '')} |"
         )
     return "\n".join(rows)

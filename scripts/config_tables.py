@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
-"""Regenerate (or --check) the settings tables in docs/stages/<stage>.md from the stage models.
+"""Regenerate (or --check) the settings tables in the docs from the config models.
 
-Each table sits between ``<!-- config-table:start -->`` and ``<!-- config-table:end -->`` in the
-stage's chapter and is rendered by :func:`duplexsynth.config.options_table` from the stage's
-pydantic model (keys, flags, allowed values, defaults, descriptions). Stages whose config is not
-a pydantic model yet are skipped. Tests fail when a table is out of step with its model.
+Each table sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` markers:
+
+* ``config-table`` in ``docs/stages/<stage>.md``: the stage's pydantic model
+  (:func:`duplexsynth.config.options_table`: keys, flags, allowed values, defaults,
+  descriptions);
+* ``config-table:run``, ``config-table:run-flags`` and ``config-table:write`` in
+  ``docs/product.md``: the ``run`` section (``RunOptions``, each key also a flag of
+  ``duplexsynth run``), the flags of ``run`` that set stage keys (``RUN_SHORTCUTS``) and the
+  final ``write`` step (``WriteConfig``).
+
+Tests fail when a table is out of step with its model.
 """
 
 from __future__ import annotations
@@ -12,43 +19,60 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-START = "<!-- config-table:start -->"
-END = "<!-- config-table:end -->"
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "stages"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def stage_docs() -> dict[Path, str]:
-    """docs file -> the text it should hold, for every stage with a pydantic model."""
+def tables() -> list[tuple[Path, str, str]]:
+    """(docs file, marker name, table) of every generated table."""
     from duplexsynth.config import StageConfig, options_table
-    from duplexsynth.pipelines.config import CONFIG_CLASSES, config_class
+    from duplexsynth.pipelines.config import (
+        CONFIG_CLASSES,
+        RunOptions,
+        WriteConfig,
+        config_class,
+        shortcuts_table,
+    )
 
-    out = {}
+    out = []
     for stage in CONFIG_CLASSES:
         cls = config_class(stage)
-        path = DOCS / f"{stage}.md"
-        if not (isinstance(cls, type) and issubclass(cls, StageConfig)) or not path.exists():
-            continue
-        text = path.read_text()
-        if START not in text or END not in text:
-            raise SystemExit(f"{path} lacks the {START} / {END} markers")
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        out[path] = f"{head}{START}\n{options_table(cls)}\n{END}{tail}"
+        path = DOCS / "stages" / f"{stage}.md"
+        if isinstance(cls, type) and issubclass(cls, StageConfig) and path.exists():
+            out.append((path, "config-table", options_table(cls)))
+    product = DOCS / "product.md"
+    out += [
+        (product, "config-table:run", options_table(RunOptions)),
+        (product, "config-table:run-flags", shortcuts_table()),
+        (product, "config-table:write", options_table(WriteConfig)),
+    ]
+    return out
+
+
+def generated_docs() -> dict[Path, str]:
+    """docs file -> the text it should hold, its tables rendered from the models."""
+    out: dict[Path, str] = {}
+    for path, name, table in tables():
+        text = out.get(path, path.read_text())
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        if start not in text or end not in text:
+            raise SystemExit(f"{path} lacks the {start} / {end} markers")
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        out[path] = f"{head}{start}\n{table}\n{end}{tail}"
     return out
 
 
 def main(argv: list[str]) -> int:
     stale = []
-    for path, new in stage_docs().items():
+    for path, new in generated_docs().items():
         if path.read_text() != new:
             if "--check" in argv:
-                stale.append(path.name)
+                stale.append(str(path.relative_to(DOCS.parent)))
             else:
                 path.write_text(new)
     if stale:
         print(
-            f"docs/stages/{', '.join(stale)} out of step with the config models: "
-            "run scripts/config_tables.py",
+            f"{', '.join(stale)} out of step with the config models: run scripts/config_tables.py",
             file=sys.stderr,
         )
         return 1

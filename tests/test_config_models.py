@@ -76,22 +76,43 @@ def test_sequences_from_yaml_fit_tuple_and_list_fields() -> None:
     assert filt.checks == ["code", "url"]
 
 
-def test_check_tts_and_serve_tts_take_their_engine_options_from_the_synth_model() -> None:
-    """One definition of the CosyVoice/server settings: same flags, defaults and help text."""
-    import pytest
+def _model_options():
+    from duplexsynth.cli.commands import check_tts, serve_tts, stats
+    from duplexsynth.dataset.stats import StatsOptions
+    from duplexsynth.synth.check import Thresholds
+    from duplexsynth.synth.config import SynthConfig
 
-    from duplexsynth.cli.commands import check_tts, serve_tts
+    engine = ("cosyvoice_model", "cosyvoice_repo", "cosyvoice_fp16")
+    return [
+        ("check-tts", check_tts.command, SynthConfig, check_tts.ENGINE_FIELDS),
+        ("check-tts", check_tts.command, Thresholds, tuple(cli_fields(Thresholds))),
+        ("serve-tts", serve_tts.command, SynthConfig, ("voice_bank", *engine)),
+        ("stats", stats.command, StatsOptions, tuple(cli_fields(StatsOptions))),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("command", "model", "names"),
+    [row[1:] for row in _model_options()],
+    ids=[f"{row[0]}-{row[2].__name__}" for row in _model_options()],
+)
+def test_other_commands_take_their_settings_from_a_model(command, model, names) -> None:
+    """One definition of check-tts's, serve-tts's and stats's settings: same flags, defaults
+    and help text as the model's fields."""
+    fields = model.model_fields
+    params = {p.name: p for p in command.params}
+    assert names
+    for name in names:
+        assert cli_fields(model)[name] in params[name].opts
+        assert params[name].help == fields[name].description
+        assert params[name].default == fields[name].get_default()
+
+
+def test_cli_options_names_an_unknown_field() -> None:
     from duplexsynth.config import cli_options
     from duplexsynth.synth.config import SynthConfig
 
-    fields = SynthConfig.model_fields
-    for command, names in [
-        (check_tts.command, ("cosyvoice_model", "cosyvoice_repo", "cosyvoice_fp16", "tts_base_url", "tts_model")),
-        (serve_tts.command, ("cosyvoice_model", "cosyvoice_repo", "cosyvoice_fp16")),
-    ]:  # fmt: skip
-        params = {p.name: p for p in command.params}
-        for name in names:
-            assert params[name].help == fields[name].description
-            assert params[name].default == fields[name].get_default()
     with pytest.raises(ValueError, match="no field"):
         cli_options(SynthConfig, only=("cosyvoice_modle",))
+    with pytest.raises(ValueError, match="no field"):
+        cli_options(SynthConfig, exclude=("voice_bnak",))

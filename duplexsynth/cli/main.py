@@ -2,7 +2,7 @@
 
 Commands live in ``duplexsynth/cli/commands/<name>.py``, each exposing ``command``
 (a click command or group); this module only assembles them. Every stage command follows the
-stage contract::
+stage contract (one builder, ``cli/commands/stage_command.py``)::
 
     duplexsynth <stage> --input IN --output OUT --seed N [--limit N] [options] [-- beam options]
 """

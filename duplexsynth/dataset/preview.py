@@ -15,8 +15,8 @@ import pyarrow.compute as pc
 
 from duplexsynth import fs
 from duplexsynth.audio import decode_audio
+from duplexsynth.dataset.shards import dialogue_files
 from duplexsynth.pipelines.io import parquet_file
-from duplexsynth.pipelines.write import dialogue_files
 from duplexsynth.schemas.records import KIND_BACKCHANNEL
 
 PREVIEW_DIR = "preview"

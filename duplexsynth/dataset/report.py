@@ -28,8 +28,8 @@ from duplexsynth.dataset.report_plots import (
     plot_timing,
     plot_voices,
 )
+from duplexsynth.dataset.shards import dialogue_files
 from duplexsynth.pipelines import io
-from duplexsynth.pipelines.write import dialogue_files
 from duplexsynth.schemas.arrow import STAGES
 from duplexsynth.schemas.records import KIND_BACKCHANNEL, TimelineWord
 

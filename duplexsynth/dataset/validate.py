@@ -26,8 +26,8 @@ import numpy as np
 
 from duplexsynth import audio as audio_helpers
 from duplexsynth.audio import amplitude_db, decode_audio
+from duplexsynth.dataset.shards import dialogue_files
 from duplexsynth.lang import has_han
-from duplexsynth.pipelines.write import dialogue_files
 from duplexsynth.schemas.arrow import SCHEMA_VERSION, stage_schema
 from duplexsynth.schemas.records import CHANNEL_OF, KIND_BACKCHANNEL
 

@@ -131,21 +131,21 @@ def fail_run(out_root: str, error: str) -> None:
 def incomplete_reason(out_root: str) -> str | None:
     """Why ``out_root`` is not a complete run (a marker is there), or ``None``."""
     out_root = str(out_root)
-    failed = _join(out_root, FAILED)
-    if FileSystems.exists(failed):
-        info = _read_json(failed)
-        return (
-            f"{failed}: the run started {info.get('started', '?')} failed: "
-            f"{info.get('error', 'unknown error')}; rerun into this folder to complete it"
-        )
-    running = _join(out_root, RUNNING)
-    if FileSystems.exists(running):
-        info = _read_json(running)
-        return (
-            f"{running}: the run started {info.get('started', '?')} (pid {info.get('pid', '?')} "
-            f"on {info.get('host', '?')}) has not finished: it is still running or was killed; "
-            "rerun into this folder to complete it"
-        )
+    for marker in (FAILED, RUNNING):
+        path = _join(out_root, marker)
+        if FileSystems.exists(path):
+            info = _read_json(path)
+            if marker == FAILED:
+                state = f"failed: {info.get('error', 'unknown error')}"
+            else:
+                state = (
+                    f"(pid {info.get('pid', '?')} on {info.get('host', '?')}) has not finished: "
+                    "it is still running or was killed"
+                )
+            return (
+                f"{path}: the run started {info.get('started', '?')} {state}; "
+                "rerun into this folder to complete it"
+            )
     return None
 
 

@@ -31,7 +31,7 @@ import apache_beam as beam
 
 from duplexsynth import fs
 from duplexsynth.pipelines import io
-from duplexsynth.pipelines.config import RunConfig
+from duplexsynth.pipelines.config import RunConfig, stage_part
 from duplexsynth.pipelines.counting import CountRows, KeepShard, in_shard, query_counters
 from duplexsynth.pipelines.progress import BOARD, PROGRESS_EVERY_S
 from duplexsynth.pipelines.stage import (
@@ -44,38 +44,17 @@ from duplexsynth.pipelines.stage import (
 )
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, STAGES
 
-#: stage -> (transform module, class) for the stages other engineers build (the naming table)
+#: stage -> (module, class) of its transform: ``pipelines.transforms.<stage>.<Stage>Transform``
 TRANSFORMS: dict[str, tuple[str, str]] = {
-    "filter": ("duplexsynth.pipelines.transforms.filter", "FilterTransform"),
-    "rewrite": ("duplexsynth.pipelines.transforms.rewrite", "RewriteTransform"),
-    "synth": ("duplexsynth.pipelines.transforms.synth", "SynthTransform"),
-    "align": ("duplexsynth.pipelines.transforms.align", "AlignTransform"),
-    "mix": ("duplexsynth.pipelines.transforms.mix", "MixTransform"),
-    "augment": ("duplexsynth.pipelines.transforms.augment", "AugmentTransform"),
-    "write": ("duplexsynth.pipelines.transforms.write", "WriteTransform"),
+    stage: (f"duplexsynth.pipelines.transforms.{stage}", f"{stage.capitalize()}Transform")
+    for stage in STAGES
 }
-
-
-def _import(module_name: str, attr: str, stage: str) -> Any:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise ValueError(
-                f"stage {stage!r} is not available in this installation ({module_name} is missing); "
-                f"run the stages before it and start later with --from"
-            ) from exc
-        raise
-    try:
-        return getattr(module, attr)
-    except AttributeError as exc:
-        raise ValueError(f"stage {stage!r}: {module_name} has no {attr}") from exc
+MISSING_STAGE_HINT = "; run the stages before it and start later with --from"
 
 
 def stage_transform(stage: str, config: Any, seed: int) -> beam.PTransform:
     """``<Stage>Transform(config, seed)`` for ``stage``."""
-    module_name, cls_name = TRANSFORMS[stage]
-    return _import(module_name, cls_name, stage)(config, seed)
+    return stage_part(stage, *TRANSFORMS[stage], MISSING_STAGE_HINT)(config, seed)
 
 
 def stages_from(start: str) -> tuple[str, ...]:
@@ -147,7 +126,8 @@ def build_source(spec: RunSpec) -> beam.PTransform:
     """The pipeline's source: the corpus reader, or a stage output root with ``--from``."""
     run = spec.config.run
     if run.from_stage == "filter":
-        reader = _import("duplexsynth.pipelines.transforms.filter", "ReadCorpus", "filter")
+        module_name = TRANSFORMS["filter"][0]
+        reader = stage_part("filter", module_name, "ReadCorpus", MISSING_STAGE_HINT)
         return reader(tuple(run.input), spec.config.stages["filter"], run.limit)
     if len(run.input) != 1:
         raise ValueError(

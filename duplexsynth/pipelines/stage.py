@@ -381,18 +381,20 @@ def run_transform_stage(
     limit: int | None,
     beam_args: list[str] | tuple[str, ...],
     extra_summary: dict[str, Any] | None = None,
+    source: beam.PTransform | None = None,
 ) -> dict[str, Any]:
     """Run a stage transform over the previous stage's output under ``input_root``.
 
-    The common body of every stage command after ``filter``: read ``IN/<previous folder>``
-    (first ``limit`` rows), apply ``transform`` (returning main/rejects), write and summarize.
+    The common body of every stage command: read ``IN/<previous folder>`` (first ``limit``
+    rows; or ``source``, the filter's corpus reader), apply ``transform`` (returning
+    main/rejects), write and summarize.
     """
     from duplexsynth.pipelines.io import ReadStageInput
 
     spec = StageRun(
         stage=stage,
         output_root=output_root,
-        source=ReadStageInput(input_root, stage, limit),
+        source=source if source is not None else ReadStageInput(input_root, stage, limit),
         build=lambda rows: rows | stage.capitalize() >> transform,
         beam_args=list(beam_args),
         extra_summary=dict(extra_summary or {}),

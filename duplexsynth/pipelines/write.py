@@ -7,8 +7,9 @@ so ``datasets.load_dataset("parquet", data_files=...)`` reports an ``Audio`` fea
 audio and the backchannel lexicon are dropped unless ``keep_turn_audio``.
 
 The Beam side (``WriteTransform``, ``WriteDialogues``) is in
-``duplexsynth.pipelines.transforms.write``; this module is plain Python (no Beam import), so the
-readers below serve ``validate``/``export``/``report`` quickly.
+``duplexsynth.pipelines.transforms.write``; this module is plain Python (no Beam import). The
+readers of the written shards (``validate``/``export``/``report``) are in
+:mod:`duplexsynth.dataset.shards`.
 
 Rows are checked at this boundary (stereo audio that decodes, duration, words and turns present);
 a row that fails becomes a ``bad_input`` reject naming the problem, never a broken shard.
@@ -192,31 +193,3 @@ def write_dialogue_rows(
     )
     fs.remove_tree(tmp)
     return written
-
-
-def dialogue_files(output_root: str | Path) -> list[str]:
-    """The final shards of ``output_root`` (which may also be the ``dialogues`` folder itself)."""
-    from duplexsynth import fs
-    from duplexsynth.pipelines.io import part_files
-
-    root = str(output_root)
-    for candidate in (fs.join(root, STAGE_FOLDERS[STAGE]), root):
-        files = part_files(candidate)
-        if files:
-            return files
-    raise ValueError(
-        f"no dialogues/part-*.parquet under {str(root)!r}: run `duplexsynth run --output {root}` first"
-    )
-
-
-def iter_dialogues(output_root: str | Path, columns: list[str] | None = None):
-    """Final rows of ``output_root`` one at a time (streamed; audio rows are large)."""
-    from duplexsynth.pipelines.io import parquet_file
-
-    for path in dialogue_files(output_root):
-        pf = parquet_file(path)
-        try:
-            for batch in pf.iter_batches(batch_size=4, columns=columns):
-                yield from batch.to_pylist()
-        finally:
-            pf.close()

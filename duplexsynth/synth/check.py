@@ -22,10 +22,12 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from duplexsynth.audio import decode_audio
+from duplexsynth.config import StageConfig, setting
 from duplexsynth.synth.config import SynthConfig
 from duplexsynth.synth.engine import Synthesizer, preflight
 from duplexsynth.synth.qc import IntelligibilityChecker, QCFailure, spoken_counts, word_error_rate
@@ -42,15 +44,22 @@ CHECK_SENTENCES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Limits above (or below) which the check fails."""
+class Thresholds(StageConfig):
+    """Limits above (or below) which the check fails (``check-tts``'s flags)."""
 
-    max_rtf: float = 1.0
-    max_wer: float = 0.4
-    min_semitones: float = 1.5
-    min_spectral_db: float = 2.0
-    min_embedding_distance: float = 0.3
+    SECTION: ClassVar[str] = "check-tts"
+
+    max_rtf: float = setting(1.0, "Highest real-time factor.", flag=True)
+    max_wer: float = setting(0.4, "Highest mean WER per voice.", flag=True)
+    min_semitones: float = setting(
+        1.5, "Two voices are distinct when their median pitch differs by this much ...", flag=True
+    )
+    min_spectral_db: float = setting(
+        2.0, "... or their mean log-mel spectra differ by this much (dB RMS).", flag=True
+    )
+    min_embedding_distance: float = setting(
+        0.3, "With --speaker-model: lowest cosine distance between two voices.", flag=True
+    )
 
 
 @dataclass
@@ -92,7 +101,7 @@ class CheckReport:
         return {
             "ok": self.ok,
             "method": self.method,
-            "thresholds": asdict(self.thresholds),
+            "thresholds": self.thresholds.to_dict(),
             "voices": [asdict(v) for v in self.voices],
             "pairs": [asdict(p) for p in self.pairs],
             "problems": list(self.problems),

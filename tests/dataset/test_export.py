@@ -30,7 +30,7 @@ def final_root(tmp_path_factory, say) -> Path:
 
 @pytest.fixture(scope="module")
 def final_rows(final_root: Path) -> dict[str, dict]:
-    from duplexsynth.pipelines.write import iter_dialogues
+    from duplexsynth.dataset.shards import iter_dialogues
 
     return {r["id"]: r for r in iter_dialogues(final_root)}
 

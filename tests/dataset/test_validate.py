@@ -12,9 +12,10 @@ from click.testing import CliRunner
 
 from duplexsynth.audio import decode_audio, encode_flac
 from duplexsynth.cli.main import main
+from duplexsynth.dataset.shards import dialogue_files
 from duplexsynth.dataset.validate import validate_output
 from duplexsynth.pipelines.config import WriteConfig
-from duplexsynth.pipelines.write import dialogue_files, finalize_rows, write_dialogue_rows
+from duplexsynth.pipelines.write import finalize_rows, write_dialogue_rows
 
 
 @pytest.fixture(scope="module")

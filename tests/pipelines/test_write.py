@@ -14,16 +14,12 @@ import soundfile as sf
 from _writetools import SR, make_dialogue, write_augmented
 
 from duplexsynth.audio import decode_audio, encode_flac
+from duplexsynth.dataset.shards import dialogue_files
 from duplexsynth.pipelines import io
 from duplexsynth.pipelines.config import WriteConfig
 from duplexsynth.pipelines.stage import MAIN, REJECTS
 from duplexsynth.pipelines.transforms.write import WriteDialogues, WriteTransform
-from duplexsynth.pipelines.write import (
-    dialogue_files,
-    final_schema,
-    finalize_rows,
-    write_dialogue_rows,
-)
+from duplexsynth.pipelines.write import final_schema, finalize_rows, write_dialogue_rows
 from duplexsynth.schemas.arrow import REJECT_SCHEMA
 from duplexsynth.schemas.records import AudioRef
 

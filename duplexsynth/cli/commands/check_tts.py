@@ -4,29 +4,29 @@ real engine and fail on slow, unintelligible or look-alike voices (see duplexsyn
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
 from duplexsynth.cli.commands.common import fail, run_or_fail
 from duplexsynth.config import cli_options
+from duplexsynth.synth.check import Thresholds
 from duplexsynth.synth.config import SynthConfig
 
 #: the engine settings come from the synth stage's model (one definition, one help text)
-ENGINE_OPTIONS = cli_options(
-    SynthConfig,
-    only=("cosyvoice_model", "cosyvoice_repo", "cosyvoice_fp16", "tts_base_url", "tts_model"),
+ENGINE_FIELDS = (
+    "voice_bank",
+    "cosyvoice_model",
+    "cosyvoice_repo",
+    "cosyvoice_fp16",
+    "tts_base_url",
+    "tts_model",
 )
 
 
 @click.command("check-tts")
-@click.option(
-    "--voice-bank",
-    default="default",
-    show_default=True,
-    help="Voice bank to check: a YAML/JSON file or a bundled bank (`default`, `espeak`).",
-)
 @click.option("--voices", default=None, help="Comma-separated voice ids to check (default: all).")
-@ENGINE_OPTIONS
+@cli_options(SynthConfig, only=ENGINE_FIELDS)
 @click.option(
     "--asr-model",
     default=None,
@@ -39,33 +39,7 @@ ENGINE_OPTIONS = cli_options(
     help="Speaker-embedding ONNX model taking [1, frames, 80] log-mel (e.g. a CosyVoice "
     "folder's campplus.onnx): distinctness by embedding distance instead of pitch + spectrum.",
 )
-@click.option(
-    "--max-rtf", type=float, default=1.0, show_default=True, help="Highest real-time factor."
-)
-@click.option(
-    "--max-wer", type=float, default=0.4, show_default=True, help="Highest mean WER per voice."
-)
-@click.option(
-    "--min-semitones",
-    type=float,
-    default=1.5,
-    show_default=True,
-    help="Two voices are distinct when their median pitch differs by this much ...",
-)
-@click.option(
-    "--min-spectral-db",
-    type=float,
-    default=2.0,
-    show_default=True,
-    help="... or their mean log-mel spectra differ by this much (dB RMS).",
-)
-@click.option(
-    "--min-embedding-distance",
-    type=float,
-    default=0.3,
-    show_default=True,
-    help="With --speaker-model: lowest cosine distance between two voices.",
-)
+@cli_options(Thresholds)
 @click.option(
     "--json",
     "json_path",
@@ -74,21 +48,11 @@ ENGINE_OPTIONS = cli_options(
     help="Also write the full report (transcripts, pairs) as JSON here.",
 )
 def command(
-    voice_bank: str,
     voices: str | None,
-    cosyvoice_model: str | None,
-    cosyvoice_repo: str | None,
-    cosyvoice_fp16: bool,
-    tts_base_url: str | None,
-    tts_model: str,
     asr_model: str | None,
     speaker_model: str | None,
-    max_rtf: float,
-    max_wer: float,
-    min_semitones: float,
-    min_spectral_db: float,
-    min_embedding_distance: float,
     json_path: str | None,
+    **settings: Any,
 ) -> None:
     """Check a voice bank on the real engine before a long job.
 
@@ -99,32 +63,18 @@ def command(
     sound alike; 2 on a setup error (missing model, broken install).
     """
     from duplexsynth.synth.backends import BackendUnavailable
-    from duplexsynth.synth.check import Thresholds, check_bank
-    from duplexsynth.synth.config import SynthConfig
+    from duplexsynth.synth.check import check_bank
     from duplexsynth.synth.voices import load_voice_bank
 
     def _run():
-        config = SynthConfig(
-            voice_bank=voice_bank,
-            cosyvoice_model=cosyvoice_model,
-            cosyvoice_repo=cosyvoice_repo,
-            cosyvoice_fp16=cosyvoice_fp16,
-            tts_base_url=tts_base_url,
-            tts_model=tts_model,
-            asr_model=asr_model,
-            cache=False,
-        )
-        bank = load_voice_bank(voice_bank)
+        engine = {name: settings.pop(name) for name in ENGINE_FIELDS}
+        config = SynthConfig(**engine, asr_model=asr_model, cache=False)
+        bank = load_voice_bank(config.voice_bank)
         ids = [v.strip() for v in voices.split(",") if v.strip()] if voices else None
-        thresholds = Thresholds(
-            max_rtf=max_rtf,
-            max_wer=max_wer,
-            min_semitones=min_semitones,
-            min_spectral_db=min_spectral_db,
-            min_embedding_distance=min_embedding_distance,
-        )
         try:
-            return check_bank(config, bank, thresholds, voice_ids=ids, speaker_model=speaker_model)
+            return check_bank(
+                config, bank, Thresholds(**settings), voice_ids=ids, speaker_model=speaker_model
+            )
         except BackendUnavailable as exc:  # missing package, weights or server: a setup error
             raise ValueError(str(exc)) from None
 

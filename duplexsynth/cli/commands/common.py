@@ -1,4 +1,5 @@
-"""Options and helpers shared by the stage commands (the stage contract's flags)."""
+"""Options and helpers shared by the commands: the stage contract's flags, config loading,
+one-line errors."""
 
 from __future__ import annotations
 
@@ -8,50 +9,45 @@ from typing import Any
 
 import click
 
-DEFAULT_SEED = 1234
+#: the Beam arguments after ``--`` (``ctx.params["beam_args"]``, handed to Beam and its filesystems)
+beam_arguments = click.argument(
+    "beam_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]"
+)
 
 
-def stage_options(
-    *, multiple_inputs: bool = False, input_required: bool = True, input_help: str | None = None
-):
-    """Decorator adding ``--input/--output/--seed/--limit`` and the Beam arguments after ``--``."""
+def output_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The required ``--output/-o OUT`` of the commands that write an output root."""
+    return click.option(
+        "--output", "-o", required=True, type=click.Path(file_okay=False), help=help
+    )
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        fn = click.argument(
-            "beam_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]"
-        )(fn)
-        fn = click.option(
-            "--limit",
-            type=click.IntRange(min=1),
-            default=None,
-            help="Process only the first N input records (in file order).",
-        )(fn)
-        fn = click.option(
-            "--seed",
-            type=int,
-            default=DEFAULT_SEED,
-            show_default=True,
-            help="Run seed; every random choice comes from an RNG seeded by (seed, dialogue id).",
-        )(fn)
-        fn = click.option(
-            "--output",
-            "-o",
-            required=True,
-            type=click.Path(file_okay=False),
-            help="Output root; this stage writes OUT/<folder>/part-*.parquet, OUT/rejects/<stage>/ and OUT/summary.json.",
-        )(fn)
-        fn = click.option(
-            "--input",
-            "-i",
-            "inputs" if multiple_inputs else "input_root",
-            multiple=multiple_inputs,
-            required=input_required,
-            help=input_help
-            or "Output root of the previous stage (the folder holding its part files).",
-        )(fn)
-        return fn
 
-    return decorate
+#: ``--timing FILE`` of ``mix`` and ``run`` (read with :func:`timing_defaults`)
+timing_option = click.option(
+    "--timing",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Timing fitted by `duplexsynth fit-timing`: its knobs become the mix settings' "
+    "defaults, under the config file and the flags.",
+)
+
+
+def timing_defaults(path: str | None) -> dict[str, Any]:
+    """The mix knobs of a ``--timing`` file ({} without one)."""
+    if path is None:
+        return {}
+    from duplexsynth.mix.fit import load_timing
+
+    return dict(load_timing(path)["mix"])
+
+
+def warn_empty_inputs(inputs: list[str] | tuple[str, ...]) -> None:
+    """One warning line per input file that is empty (0 bytes)."""
+    import os
+
+    for path in inputs or ():
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            click.echo(f"warning: input file {path} is empty", err=True)
 
 
 def fail(message: str) -> None:
@@ -155,28 +151,26 @@ def load_stage_config(
     section: str,
     config_path: str | None,
     ctx: click.Context,
-    option_to_field: dict[str, str] | None = None,
+    base: dict[str, Any] | None = None,
 ) -> Any:
-    """Build ``config_cls`` from defaults <- the file's ``section`` <- options passed on the CLI.
+    """Build ``config_cls`` from ``base`` <- the file's ``section`` <- options passed on the CLI.
 
-    ``option_to_field`` maps click parameter names to config field names; only options the user
-    actually passed override the file, so ``show_default`` values never mask the config file.
-    Without ``option_to_field``, the options generated from a pydantic stage model
-    (:func:`duplexsynth.config.cli_options`, parameters named after their fields) are used.
+    The options are those generated from the model (:func:`duplexsynth.config.cli_options`,
+    parameters named after their fields); only options the user actually passed override the
+    file, so ``show_default`` values never mask the config file.
     """
-    if option_to_field is None:
-        from duplexsynth.config import cli_fields
+    from duplexsynth.config import cli_fields
 
-        option_to_field = {name: name for name in cli_fields(config_cls)}
-    values = dict(read_config_file(config_path).get(section) or {})
-    for opt, value in passed_options(ctx, list(option_to_field)).items():
-        values[option_to_field[opt]] = list(value) if isinstance(value, tuple) else value
+    values = dict(base or {})
+    values.update(read_config_file(config_path).get(section) or {})
+    for name, value in passed_options(ctx, list(cli_fields(config_cls))).items():
+        values[name] = list(value) if isinstance(value, tuple) else value
     if not values:
         return config_cls()
     return config_cls.from_dict(values)
 
 
-def config_option(section: str):
+def config_option(section: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The ``--config FILE`` option of a stage command, reading the file's ``section``."""
     return click.option(
         "--config",
@@ -185,14 +179,4 @@ def config_option(section: str):
         default=None,
         help=f"YAML or TOML config file; its `{section}` section sets any of this stage's "
         f"settings (keys as in docs/stages/{section}.md); flags given on the command line override it.",
-    )
-
-
-def cache_dir_option(what: str):
-    """The ``--cache-dir DIR`` option: where content-addressed results of ``what`` are kept."""
-    return click.option(
-        "--cache-dir",
-        type=click.Path(file_okay=False),
-        default=None,
-        help=f"Cache root for {what} [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
 
-from duplexsynth.cli.commands.common import run_or_fail
+from duplexsynth.cli.commands.common import beam_arguments, run_or_fail
 from duplexsynth.cli.commands.outarg import existing_out
 
 
@@ -19,6 +23,27 @@ def command() -> None:
     """
 
 
+def exporter(name: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """``export NAME OUT DEST [-- BEAM_OPTIONS...]`` running the decorated function.
+
+    The function gets the checked OUT, DEST and its own options (declared on it) and returns
+    the export summary, which is printed; user errors end in one line (:func:`run_or_fail`).
+    """
+
+    def decorate(fn: Callable[..., Any]) -> click.Command:
+        @command.command(name, help=fn.__doc__)
+        @click.argument("out", metavar="OUT")
+        @click.argument("dest", type=click.Path(file_okay=False))
+        @beam_arguments
+        @functools.wraps(fn)  # keeps the options declared on fn
+        def run(out: str, dest: str, beam_args: tuple[str, ...], **options: Any) -> None:
+            _report(run_or_fail(lambda: fn(existing_out(out), dest, **options)))
+
+        return run
+
+    return decorate
+
+
 def _report(summary) -> None:
     d = summary.to_dict()
     click.echo(
@@ -31,10 +56,7 @@ def _report(summary) -> None:
         click.echo("warning: no dialogues were exported", err=True)
 
 
-@command.command("moshi")
-@click.argument("out", metavar="OUT")
-@click.argument("dest", type=click.Path(file_okay=False))
-@click.argument("beam_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
+@exporter("moshi")
 @click.option(
     "--manifest",
     "manifest_name",
@@ -60,15 +82,7 @@ def _report(summary) -> None:
     show_default=True,
     help="Rewrite dialogues whose .wav and .json already exist in DEST.",
 )
-def moshi(
-    out: str,
-    dest: str,
-    beam_args: tuple[str, ...],
-    manifest_name: str,
-    sample_rate: int | None,
-    user_words: bool,
-    overwrite: bool,
-) -> None:
+def moshi(out: str, dest: str, user_words: bool, **options: Any):
     """Write kyutai moshi-finetune's format to DEST.
 
     DEST/data_stereo/<id>.wav (stereo; channel 0 = assistant, 1 = user), beside each a .json
@@ -78,23 +92,10 @@ def moshi(
     """
     from duplexsynth.dataset.export.moshi import export_moshi
 
-    summary = run_or_fail(
-        lambda: export_moshi(
-            existing_out(out),
-            dest,
-            manifest_name=manifest_name,
-            overwrite=overwrite,
-            sample_rate=sample_rate,
-            include_user_words=user_words,
-        )
-    )
-    _report(summary)
+    return export_moshi(out, dest, include_user_words=user_words, **options)
 
 
-@command.command("lhotse")
-@click.argument("out", metavar="OUT")
-@click.argument("dest", type=click.Path(file_okay=False))
-@click.argument("beam_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
+@exporter("lhotse")
 @click.option(
     "--shar/--no-shar",
     default=False,
@@ -120,15 +121,7 @@ def moshi(
     show_default=True,
     help="Rewrite audio files that already exist in DEST/audio.",
 )
-def lhotse(
-    out: str,
-    dest: str,
-    beam_args: tuple[str, ...],
-    shar: bool,
-    shar_shard_size: int,
-    language: str,
-    overwrite: bool,
-) -> None:
+def lhotse(out: str, dest: str, **options: Any):
     """Write Lhotse manifests to DEST.
 
     DEST/audio/<id>.flac, DEST/recordings.jsonl.gz (2-channel Recordings), DEST/supervisions.jsonl.gz
@@ -138,14 +131,4 @@ def lhotse(
     """
     from duplexsynth.dataset.export.lhotse import export_lhotse
 
-    summary = run_or_fail(
-        lambda: export_lhotse(
-            existing_out(out),
-            dest,
-            overwrite=overwrite,
-            shar=shar,
-            shar_shard_size=shar_shard_size,
-            language=language,
-        )
-    )
-    _report(summary)
+    return export_lhotse(out, dest, **options)

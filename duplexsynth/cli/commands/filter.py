@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import click
 
-from duplexsynth.cli.commands.common import (
-    config_option,
-    finish,
-    load_stage_config,
-    run_or_fail,
-    stage_options,
-)
-from duplexsynth.config import cli_options
+from duplexsynth.cli.commands.stage_command import StageArgs, StagePlan, stage_command
 from duplexsynth.filter.config import FilterConfig
 
 HELP = """Read dialogue corpora and keep what a TTS voice can speak: writes OUT/filtered/.
@@ -39,49 +32,28 @@ Examples:
 """
 
 
-@click.command("filter", help=HELP)
-@stage_options(
-    multiple_inputs=True,
-    input_required=False,
-    input_help="Corpus file, glob, folder or hf:NAME[?split=&config=&revision=&streaming=] "
+corpus_input = click.option(
+    "--input",
+    "-i",
+    multiple=True,
+    help="Corpus file, glob, folder or hf:NAME[?split=&config=&revision=&streaming=] "
     "(repeatable, read in the order given). Default: the bundled sample corpus.",
 )
-@cli_options(FilterConfig)
-@config_option("filter")
-def command(
-    inputs: tuple[str, ...],
-    output: str,
-    seed: int,
-    limit: int | None,
-    beam_args: tuple[str, ...],
-    config_path: str | None,
-    **_options: object,
-) -> None:
-    ctx = click.get_current_context()
 
-    def go() -> dict[str, object]:
-        from duplexsynth.cli.commands.run import warn_empty_inputs
-        from duplexsynth.filter import sample_corpus_dir
-        from duplexsynth.pipelines.stage import StageRun, run_stage
-        from duplexsynth.pipelines.transforms.filter import FilterTransform, ReadCorpus
 
-        config = load_stage_config(FilterConfig, "filter", config_path, ctx)
-        warn_empty_inputs(inputs)
-        source = ReadCorpus(list(inputs), config, limit)
-        extra = {
-            "inputs": list(inputs) or [str(sample_corpus_dir(config.language))],
-            "sources": [s.source_file for s in source.sources],
-            "filter_config": config.to_dict(),
-            "filter_config_digest": config.digest(),
-        }
-        spec = StageRun(
-            stage="filter",
-            output_root=output,
-            source=source,
-            build=lambda raws: raws | "Filter" >> FilterTransform(config, seed),
-            beam_args=list(beam_args),
-            extra_summary=extra,
-        )
-        return run_stage(spec)
+@stage_command("filter", FilterConfig, help=HELP, corpus_input=corpus_input)
+def command(args: StageArgs) -> StagePlan:
+    from duplexsynth.cli.commands.common import warn_empty_inputs
+    from duplexsynth.filter import sample_corpus_dir
+    from duplexsynth.pipelines.transforms.filter import FilterTransform, ReadCorpus
 
-    finish(run_or_fail(go), output)
+    config, inputs = args.config, list(args.input)
+    warn_empty_inputs(inputs)
+    source = ReadCorpus(inputs, config, args.limit)
+    extra = {
+        "inputs": inputs or [str(sample_corpus_dir(config.language))],
+        "sources": [s.source_file for s in source.sources],
+        "filter_config": config.to_dict(),
+        "filter_config_digest": config.digest(),
+    }
+    return StagePlan(FilterTransform(config, args.seed), extra, source=source)

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import click
 
-from duplexsynth.cli.commands.common import (
-    config_option,
-    finish,
-    load_stage_config,
-    run_or_fail,
-    stage_options,
-)
-from duplexsynth.config import cli_fields, cli_options
+from duplexsynth.cli.commands.common import timing_defaults, timing_option
+from duplexsynth.cli.commands.stage_command import StageArgs, StagePlan, stage_command
 from duplexsynth.mix.config import MixConfig
 
 
-@click.command("mix")
-@stage_options(input_help="Output root of `duplexsynth align` (reads IN/aligned/part-*.parquet).")
-@cli_options(MixConfig)
-@click.option(
-    "--timing",
-    "timing_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Timing fitted by `duplexsynth fit-timing` (its `mix` knobs; the config file and the "
-    "flags above override single knobs).",
+@stage_command(
+    "mix",
+    MixConfig,
+    options=[timing_option],
+    defaults=lambda options: timing_defaults(options["timing"]),
 )
-@config_option("mix")
-def command(
-    input_root: str,
-    output: str,
-    seed: int,
-    limit: int | None,
-    beam_args: tuple[str, ...],
-    config_path: str | None,
-    timing_path: str | None,
-    **_options,
-) -> None:
+def command(args: StageArgs) -> StagePlan:
     """Schedule turn-taking and mix each aligned dialogue into a stereo timeline.
 
     Reads IN/aligned/, writes OUT/mixed/part-*.parquet: channel 0 = assistant, channel 1 =
@@ -47,31 +26,13 @@ def command(
     give byte-identical shards. Dialogues that break the input contract go to
     OUT/rejects/mix/ as bad_input. Check the realism with `duplexsynth stats OUT`.
     """
-    from duplexsynth.cli.commands.common import passed_options, read_config_file
-    from duplexsynth.pipelines.stage import run_transform_stage
     from duplexsynth.pipelines.transforms.mix import MixTransform
 
-    ctx = click.get_current_context()
+    def after(_summary: dict) -> None:
+        click.echo(f"realism figures: duplexsynth stats {args.output}", err=True)
 
-    def _run():
-        if timing_path is None:
-            config = load_stage_config(MixConfig, "mix", config_path, ctx)
-        else:
-            from duplexsynth.mix.fit import load_timing
-
-            values = dict(load_timing(timing_path)["mix"])
-            values.update(read_config_file(config_path).get("mix") or {})
-            values.update(passed_options(ctx, list(cli_fields(MixConfig))))
-            config = MixConfig.from_dict(values)
-        return run_transform_stage(
-            "mix",
-            MixTransform(config, seed),
-            input_root=input_root,
-            output_root=output,
-            limit=limit,
-            beam_args=beam_args,
-            extra_summary={"preset": config.preset, "seed": seed},
-        )
-
-    finish(run_or_fail(_run), output)
-    click.echo(f"realism figures: duplexsynth stats {output}", err=True)
+    return StagePlan(
+        MixTransform(args.config, args.seed),
+        {"preset": args.config.preset, "seed": args.seed},
+        after=after,
+    )

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import click
 
-from duplexsynth.cli.commands.common import (
-    config_option,
-    finish,
-    load_stage_config,
-    run_or_fail,
-    stage_options,
-)
-from duplexsynth.config import cli_options
+from duplexsynth.cli.commands.stage_command import StageArgs, StagePlan, stage_command
 from duplexsynth.rewrite.config import RewriteConfig
 
 HELP = """Rewrite every turn into spoken style: reads IN/filtered/, writes OUT/rewritten/.
@@ -41,52 +34,28 @@ Answers are cached by content (prompt version, model, parameters, messages) unde
 --cache-dir, so a rerun after a crash sends no request twice.
 """
 
-
-@click.command("rewrite", help=HELP)
-@stage_options()
-@cli_options(RewriteConfig)
-@click.option(
+cache_option = click.option(
     "--cache/--no-cache", default=True, show_default=True, help="Use the LLM answer cache."
 )
-@config_option("rewrite")
-def command(
-    input_root: str,
-    output: str,
-    seed: int,
-    limit: int | None,
-    beam_args: tuple[str, ...],
-    config_path: str | None,
-    cache: bool,
-    **_options: object,
-) -> None:
-    ctx = click.get_current_context()
 
-    def go() -> dict[str, object]:
-        from duplexsynth.pipelines.stage import run_transform_stage
-        from duplexsynth.pipelines.transforms.rewrite import RewriteTransform
-        from duplexsynth.rewrite.prompt import PROMPT_VERSION
-        from duplexsynth.rewrite.rules import RULES_VERSION
 
-        config = load_stage_config(RewriteConfig, "rewrite", config_path, ctx)
-        if not cache:
-            config.cache_dir = None
-        config.validate()
-        extra = {"rewrite_method": config.method, "rules_version": RULES_VERSION}
-        if config.uses_llm:
-            extra.update(
-                llm_model=config.llm_model,
-                llm_base_url=config.public_base_url() or "https://api.openai.com/v1",
-                prompt_version=PROMPT_VERSION,
-                cache_dir=config.cache_dir,
-            )
-        return run_transform_stage(
-            "rewrite",
-            RewriteTransform(config, seed),
-            input_root=input_root,
-            output_root=output,
-            limit=limit,
-            beam_args=beam_args,
-            extra_summary=extra,
+@stage_command("rewrite", RewriteConfig, help=HELP, options=[cache_option])
+def command(args: StageArgs) -> StagePlan:
+    from duplexsynth.pipelines.transforms.rewrite import RewriteTransform
+    from duplexsynth.rewrite.prompt import PROMPT_VERSION
+    from duplexsynth.rewrite.rules import RULES_VERSION
+
+    config = args.config
+    if not args.options["cache"]:
+        config.cache_dir = None
+    config.validate()
+    extra = {"rewrite_method": config.method, "rules_version": RULES_VERSION}
+    if config.uses_llm:
+        extra.update(
+            llm_model=config.llm_model,
+            llm_base_url=config.public_base_url() or "https://api.openai.com/v1",
+            prompt_version=PROMPT_VERSION,
+            cache_dir=config.cache_dir,
         )
 
-    finish(run_or_fail(go), output)
+    return StagePlan(RewriteTransform(config, args.seed), extra)

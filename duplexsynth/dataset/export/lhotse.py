@@ -29,9 +29,10 @@ from duplexsynth.dataset.export.common import (
     write_bytes_atomic,
     write_jsonl_atomic,
 )
+from duplexsynth.dataset.shards import iter_dialogues
 from duplexsynth.lang import text_language
 from duplexsynth.pipelines.outdir import require_finished
-from duplexsynth.pipelines.write import audio_info, iter_dialogues
+from duplexsynth.pipelines.write import audio_info
 
 COLUMNS = ["id", "audio", "sample_rate", "duration_s", "words", "turns"]
 AUDIO_DIR = "audio"

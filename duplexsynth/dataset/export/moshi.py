@@ -33,8 +33,8 @@ from duplexsynth.dataset.export.common import (
     write_jsonl_atomic,
     write_text_atomic,
 )
+from duplexsynth.dataset.shards import iter_dialogues
 from duplexsynth.pipelines.outdir import require_finished
-from duplexsynth.pipelines.write import iter_dialogues
 
 SPEAKER_MAIN = "SPEAKER_MAIN"
 SPEAKER_USER = "SPEAKER_USER"

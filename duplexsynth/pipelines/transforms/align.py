@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import apache_beam as beam
-
 from duplexsynth.align.config import AlignConfig
 from duplexsynth.align.processor import STAGE, AlignProcessor
-from duplexsynth.pipelines.stage import DialogueStage
+from duplexsynth.pipelines.transforms.base import StageTransform
 
 
-class AlignTransform(beam.PTransform):
+class AlignTransform(StageTransform):
     """Synthesized dialogue rows -> ``{"main": aligned rows, "rejects": reject rows}``.
 
     Each worker loads its recogniser once (``DoFn.setup``; with the ``tts`` backend only when a
@@ -17,11 +15,5 @@ class AlignTransform(beam.PTransform):
     twice and give the same bytes.
     """
 
-    def __init__(self, config: AlignConfig | None = None, seed: int = 0) -> None:
-        super().__init__()
-        self.config = config or AlignConfig()
-        self.seed = int(seed)
-        self.processor = AlignProcessor(self.config, self.seed)
-
-    def expand(self, rows):
-        return rows | "Align" >> DialogueStage(STAGE, self.processor)
+    stage, step = STAGE, "Align"
+    config_class, processor_class = AlignConfig, AlignProcessor

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import apache_beam as beam
-
 from duplexsynth.augment.augmenter import STAGE
 from duplexsynth.augment.config import AugmentConfig
 from duplexsynth.augment.processor import AugmentProcessor
-from duplexsynth.pipelines.stage import DialogueStage
+from duplexsynth.pipelines.transforms.base import StageTransform
 
 
-class AugmentTransform(beam.PTransform):
+class AugmentTransform(StageTransform):
     """Mixed dialogue rows -> ``{"main": augmented rows, "rejects": reject rows}``.
 
     Each worker builds the RIR library (loaded from the on-disk cache after the first run) and
@@ -18,10 +16,5 @@ class AugmentTransform(beam.PTransform):
     ``dialogue_rng(seed, id, "augment/...")``, so any runner and bundling gives the same bytes.
     """
 
-    def __init__(self, config: AugmentConfig | None = None, seed: int = 0) -> None:
-        super().__init__()
-        self.config = config or AugmentConfig()
-        self.seed = int(seed)
-
-    def expand(self, rows):
-        return rows | "Augment" >> DialogueStage(STAGE, AugmentProcessor(self.config, self.seed))
+    stage, step = STAGE, "Augment"
+    config_class, processor_class = AugmentConfig, AugmentProcessor

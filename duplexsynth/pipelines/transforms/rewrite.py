@@ -16,7 +16,8 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from duplexsynth.pipelines.progress import ProgressBoard
-from duplexsynth.pipelines.stage import MAIN, REJECTS, DialogueFn, DialogueStage
+from duplexsynth.pipelines.stage import MAIN, REJECTS, DialogueFn
+from duplexsynth.pipelines.transforms.base import StageTransform
 from duplexsynth.rewrite.config import RewriteConfig
 from duplexsynth.rewrite.process import STAGE, RewriteProcessor
 
@@ -76,20 +77,16 @@ class _LLMWindowFn(DialogueFn):
             self._seen[name] = now[name]
 
 
-class RewriteTransform(beam.PTransform):
+class RewriteTransform(StageTransform):
     """``rows -> {"main": rewritten rows, "rejects": reject rows}`` for the rewrite stage."""
 
-    def __init__(self, config: RewriteConfig, seed: int, progress_every_s: float = 10.0) -> None:
-        super().__init__()
-        self.config = config
-        self.seed = int(seed)
-        self.progress_every_s = progress_every_s
+    stage, step = STAGE, "Rules"
+    config_class, processor_class = RewriteConfig, RewriteProcessor
 
     def expand(self, rows):
-        processor = RewriteProcessor(self.config, self.seed)
         if not self.config.uses_llm:
-            return rows | "Rules" >> DialogueStage(STAGE, processor, self.progress_every_s)
+            return super().expand(rows)
         result = rows | "RewriteLLM" >> beam.ParDo(
-            _LLMWindowFn(processor, self.progress_every_s)
+            _LLMWindowFn(self.processor, self.progress_every_s)
         ).with_outputs(REJECTS, main=MAIN)
         return {MAIN: result[MAIN], REJECTS: result[REJECTS]}

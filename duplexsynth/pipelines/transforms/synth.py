@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import apache_beam as beam
-
-from duplexsynth.pipelines.stage import DialogueStage
+from duplexsynth.pipelines.transforms.base import StageTransform
 from duplexsynth.synth.config import SynthConfig
 from duplexsynth.synth.processor import STAGE, SynthProcessor
 
 
-class SynthTransform(beam.PTransform):
+class SynthTransform(StageTransform):
     """Rewritten dialogue rows -> ``{"main": synthesized rows, "rejects": reject rows}``.
 
     The voice bank is read and checked when the transform is built (a bad bank fails before the
     pipeline starts); each worker loads the engines once in ``DoFn.setup`` and shares them
     between its threads. With a served (OpenAI-compatible) engine, ``tts_concurrency``
     dialogues are in flight per worker and their requests share ``tts_concurrency`` request
-    threads, so the server sees a steady stream instead of one dialogue's turns at a time. The user voice of a dialogue comes from ``dialogue_rng(seed, id,
-    "synth.voice")`` and every utterance is cached by content, so any runner, bundling or rerun
-    gives the same bytes.
+    threads, so the server sees a steady stream instead of one dialogue's turns at a time. The
+    user voice of a dialogue comes from ``dialogue_rng(seed, id, "synth.voice")`` and every
+    utterance is cached by content, so any runner, bundling or rerun gives the same bytes.
     """
 
-    def __init__(self, config: SynthConfig | None = None, seed: int = 0) -> None:
-        super().__init__()
-        self.config = config or SynthConfig()
-        self.seed = int(seed)
-        self.processor = SynthProcessor(self.config, self.seed)
-
-    def expand(self, rows):
-        return rows | "Synthesize" >> DialogueStage(
-            STAGE, self.processor, concurrency=self.dialogue_concurrency
-        )
+    stage, step = STAGE, "Synthesize"
+    config_class, processor_class = SynthConfig, SynthProcessor
 
     @property
     def dialogue_concurrency(self) -> int:
