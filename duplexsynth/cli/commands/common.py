@@ -148,7 +148,7 @@ def load_stage_config(
         from duplexsynth.config import cli_fields
 
         option_to_field = {name: name for name in cli_fields(config_cls)}
-    values = dict(read_config_file(config_path).get(section) or {})
+    values = config_cls.upgrade_keys(read_config_file(config_path).get(section) or {})
     for opt, value in passed_options(ctx, list(option_to_field)).items():
         values[option_to_field[opt]] = list(value) if isinstance(value, tuple) else value
     if not values:

@@ -21,8 +21,8 @@ from duplexsynth.schemas.arrow import STAGES
 FLAG_TARGETS: dict[str, list[tuple[str, str, bool]]] = {
     "preset": [("mix", "preset", True)],
     "sample_rate": [
-        ("write", "sample_rate", True),
-        ("synth", "sample_rate", False),
+        ("write", "sample_rate_hz", True),
+        ("synth", "sample_rate_hz", False),
         ("mix", "sample_rate_hz", False),
     ],
     "voice_bank": [("synth", "voice_bank", True)],
@@ -127,7 +127,7 @@ def collect_overrides(
     type=click.IntRange(8000, 192000),
     default=24000,
     show_default=True,
-    help="Sample rate of the final audio (write.sample_rate; also synth.sample_rate and "
+    help="Sample rate of the final audio (write.sample_rate_hz; also synth.sample_rate_hz and "
     "mix.sample_rate_hz, so nothing is resampled twice).",
 )
 @click.option(

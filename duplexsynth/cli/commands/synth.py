@@ -64,7 +64,7 @@ def command(
                 "voice_bank": bank.source,
                 "assistant_voice": bank.assistant,
                 "user_voices": len(bank.user_pool()),
-                "sample_rate": config.sample_rate,
+                "sample_rate": config.sample_rate_hz,
             },
         )
 
