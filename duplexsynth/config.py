@@ -22,8 +22,9 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+import warnings
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
@@ -41,51 +42,59 @@ __all__ = [
 _UNSET: Any = object()
 
 
+#: the command-line metadata :func:`setting` keeps in a field's ``json_schema_extra``
+CLI_KEYS = ("flag", "short", "show_default", "click_type", "metavar", "envvar", "doc_default")
+
+
 def setting(
     default: Any = _UNSET,
     description: str = "",
     *,
-    flag: str | bool | None = None,
-    short: str | None = None,
-    show_default: str | bool | None = None,
-    click_type: Any = None,
-    metavar: str | None = None,
-    envvar: str | None = None,
-    doc_default: str | None = None,
+    old_key: str | None = None,
     default_factory: Callable[[], Any] | None = None,
-    **constraints: Any,
+    **options: Any,
 ) -> Any:
     """A model field with its command-line metadata.
 
+    ``options`` holds the command-line metadata (:data:`CLI_KEYS`) and the pydantic constraints.
     ``flag``: ``True`` for ``--field-name``, a string for another name (``"--max-words"``), or
     ``None`` for no option. ``short``: a short alias (``"-o"``). ``show_default``: what the help
     prints as the default when not the value itself. ``click_type``: a click type overriding the
     one derived from the annotation (``click.Path(...)``). ``metavar``: the value's name in
     ``--help``; ``envvar``: an environment variable the option also reads; ``doc_default``: the default
-    the docs table shows when it is not a constant (``preset``). ``constraints``: ``ge``, ``le``,
-    ``gt``, ``lt``, ``min_length`` ... as for :func:`pydantic.Field`.
+    the docs table shows when it is not a constant (``preset``). The constraints: ``ge``, ``le``,
+    ``gt``, ``lt``, ``min_length`` ... as for :func:`pydantic.Field`. ``old_key``: the field's
+    former name, still read from files and ``--set`` (a pydantic validation alias) with a
+    :class:`DeprecatedKeyWarning`.
     """
-    extra: dict[str, Any] = {}
-    if flag is not None:
-        extra["flag"] = flag
-    if short is not None:
-        extra["short"] = short
-    if show_default is not None:
-        extra["show_default"] = show_default
-    if click_type is not None:
-        extra["click_type"] = click_type
-    if metavar is not None:
-        extra["metavar"] = metavar
-    if envvar is not None:
-        extra["envvar"] = envvar
-    if doc_default is not None:
-        extra["doc_default"] = doc_default
-    kwargs: dict[str, Any] = dict(constraints)
+    extra = {key: value for key in CLI_KEYS if (value := options.pop(key, None)) is not None}
     if default_factory is not None:
-        kwargs["default_factory"] = default_factory
+        options["default_factory"] = default_factory
     elif default is not _UNSET:
-        kwargs["default"] = default
-    return Field(description=description, json_schema_extra=extra or None, **kwargs)
+        options["default"] = default
+    if old_key is not None:
+        options["validation_alias"] = old_key
+    return Field(description=description, json_schema_extra=extra or None, **options)
+
+
+def folder(description: str, *, exists: bool = False, **options: Any) -> Any:
+    """An optional folder (``None`` unless given): a ``--flag`` that takes a directory path,
+    one that must exist when ``exists``; no default shown unless ``show_default`` says one."""
+    options.setdefault("flag", True)
+    options.setdefault("show_default", False)
+    click_type = "existing_dir" if exists else "dir"
+    return setting(None, description, click_type=click_type, **options)
+
+
+#: a probability or a share: a float from 0 to 1
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+#: a length of time in seconds (a field named ``*_s``): never negative
+Seconds = Annotated[float, Field(ge=0)]
+
+
+class DeprecatedKeyWarning(FutureWarning):
+    """A config key that was renamed or retired. A ``FutureWarning``, so that command-line users
+    see it (Python hides ``DeprecationWarning`` outside ``__main__``)."""
 
 
 def unknown_key_message(section: str, unknown: list[str], known: list[str]) -> str:
@@ -101,11 +110,17 @@ class StageConfig(BaseModel):
     """Base of the stage configs: strict types, unknown keys rejected, checked on assignment."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True, validate_assignment=True, validate_default=False
+        extra="forbid",
+        strict=True,
+        validate_assignment=True,
+        validate_default=False,
+        populate_by_name=True,  # a field's ``old_key`` (validation alias) and its name both work
     )
 
     #: the YAML section / ``--set`` prefix of this config (``filter``, ``write`` ...)
     SECTION: ClassVar[str] = ""
+    #: retired keys -> why they are gone; still accepted (and ignored) with a warning
+    RETIRED_KEYS: ClassVar[dict[str, str]] = {}
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -131,6 +146,38 @@ class StageConfig(BaseModel):
                 msg = msg[len("Value error, ") :]
             lines.append(f"{where}: {msg}, got {err['input']!r}" if loc else f"{where}: {msg}")
         return "; ".join(lines)
+
+    @classmethod
+    def upgrade_keys(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with each renamed key under its field's name and retired keys dropped, a
+        :class:`DeprecatedKeyWarning` for each. Merge layers (file, flags, ``--set``) only after
+        upgrading each, so that a new key in one layer overrides an old key in another."""
+        out = dict(values)
+        for name, info in cls.model_fields.items():
+            old = info.validation_alias
+            if not isinstance(old, str) or old not in out:
+                continue
+            if name in out:
+                raise ValueError(f"give either {name} or its former name {old}, not both")
+            warnings.warn(
+                f"{cls.SECTION}.{old} is deprecated: use {cls.SECTION}.{name}",
+                DeprecatedKeyWarning,
+                stacklevel=2,
+            )
+            out[name] = out.pop(old)
+        for key, why in cls.RETIRED_KEYS.items():
+            if key in out:
+                warnings.warn(
+                    f"{cls.SECTION}.{key} is ignored: {why}", DeprecatedKeyWarning, stacklevel=2
+                )
+                del out[key]
+        return out
+
+    @model_validator(mode="before")
+    @classmethod
+    def _current_keys(cls, data: Any) -> Any:
+        """Renamed and retired keys given to the constructor directly (not through a layer)."""
+        return cls.upgrade_keys(data) if isinstance(data, dict) else data
 
     @model_validator(mode="before")
     @classmethod
@@ -229,20 +276,15 @@ def _click_type(info: FieldInfo, ctype: Any = None) -> tuple[Any, bool]:
         return tuple(_args(base)), False
     if typing.get_origin(base) is Literal:
         return click.Choice([str(a) for a in _args(base)]), multiple
+    ranges = {int: click.IntRange, float: click.FloatRange}
+    if base not in ranges:
+        return None, multiple
     b = _bounds(info)
-    if base is int:
-        lo = b.get("ge", b.get("gt"))
-        hi = b.get("le", b.get("lt"))
-        if lo is None and hi is None:
-            return int, multiple
-        return click.IntRange(min=lo, max=hi, min_open="gt" in b, max_open="lt" in b), multiple
-    if base is float:
-        lo = b.get("ge", b.get("gt"))
-        hi = b.get("le", b.get("lt"))
-        if lo is None and hi is None:
-            return float, multiple
-        return click.FloatRange(min=lo, max=hi, min_open="gt" in b, max_open="lt" in b), multiple
-    return None, multiple
+    lo = b.get("ge", b.get("gt"))
+    hi = b.get("le", b.get("lt"))
+    if lo is None and hi is None:
+        return base, multiple
+    return ranges[base](min=lo, max=hi, min_open="gt" in b, max_open="lt" in b), multiple
 
 
 def _extra(info: FieldInfo) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import importlib
 import click
 import pytest
 
-from duplexsynth.config import cli_fields, options_table
+from duplexsynth.config import DeprecatedKeyWarning, cli_fields, options_table
 from duplexsynth.pipelines.config import CONFIG_CLASSES, build_run_config, config_class
 
 #: stage command module -> its config section
@@ -54,7 +54,7 @@ def test_defaults_round_trip_and_the_table_names_every_key(stage: str) -> None:
         ("filter", "max_word_per_turn", "max_words_per_turn"),
         ("mix", "interuption_prob", "interruption_prob"),
         ("augment", "noise_pp", "noise_p"),
-        ("write", "sample_rat", "sample_rate"),
+        ("write", "sample_rat", "sample_rate_hz"),
     ],
 )
 def test_set_names_an_unknown_key_and_suggests_the_close_one(section, key, suggestion) -> None:
@@ -116,3 +116,33 @@ def test_cli_options_names_an_unknown_field() -> None:
         cli_options(SynthConfig, only=("cosyvoice_modle",))
     with pytest.raises(ValueError, match="no field"):
         cli_options(SynthConfig, exclude=("voice_bnak",))
+
+
+@pytest.mark.parametrize("section", ["synth", "write"])
+def test_a_renamed_key_is_still_read_with_a_warning(section: str) -> None:
+    model = config_class(section)
+    with pytest.warns(DeprecatedKeyWarning, match=rf"{section}\.sample_rate is deprecated"):
+        old = model.from_dict({"sample_rate": 16000})
+    assert old == model.from_dict({"sample_rate_hz": 16000})
+    assert old.sample_rate_hz == 16000 and "sample_rate" not in old.to_dict()
+    with pytest.raises(ValueError, match="either sample_rate_hz or its former name sample_rate"):
+        model.from_dict({"sample_rate": 16000, "sample_rate_hz": 22050})
+
+
+def test_layers_are_upgraded_before_they_merge() -> None:
+    """A flag or --set with the new key beats the file's old key (and vice versa)."""
+    with pytest.warns(DeprecatedKeyWarning):
+        config = build_run_config(
+            {"synth": {"sample_rate": 16000}, "write": {"sample_rate_hz": 16000}},
+            {"synth": {"sample_rate_hz": 22050}, "write": {"sample_rate": 8000}},
+            stages=("synth", "write"),
+        )
+    assert config.stages["synth"].sample_rate_hz == 22050
+    assert config.stages["write"].sample_rate_hz == 8000
+
+
+def test_a_retired_key_is_ignored_with_a_warning() -> None:
+    model = config_class("rewrite")
+    with pytest.warns(DeprecatedKeyWarning, match="rewrite.max_retry_after_s is ignored"):
+        config = model.from_dict({"max_retry_after_s": 30.0, "max_attempts": 2})
+    assert config == model(max_attempts=2) and "max_retry_after_s" not in config.to_dict()

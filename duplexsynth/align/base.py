@@ -8,14 +8,15 @@ words); the shared :meth:`AsrAligner.align` maps those onto the known text (``te
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from duplexsynth.audio import db_to_gain, frame_rms
 from duplexsynth.lang import word_tokens
 from duplexsynth.schemas.records import Word
+from duplexsynth.worker_local import WorkerLocal
 
 #: every recogniser here runs on 16 kHz mono
 ASR_SAMPLE_RATE = 16000
@@ -53,48 +54,49 @@ class Aligner(Protocol):
     def describe(self) -> dict: ...
 
 
-class AsrAligner:
+@dataclass(eq=False, kw_only=True)
+class AsrAligner(WorkerLocal):
     """Base of the speech-recognition backends: resample, transcribe, map onto the text.
 
-    Subclasses set ``name``, implement :meth:`load` and :meth:`transcribe`, and extend
-    :meth:`describe` with every option that changes what they hear. ``cache`` (a
-    :class:`~duplexsynth.cache.ContentCache`) keeps transcriptions by content hash so that a
-    rerun recognises nothing twice.
+    The options every recogniser takes are its fields, named as the
+    :class:`~duplexsynth.align.config.AlignConfig` fields that set them
+    (:func:`~duplexsynth.align.backends.make_asr_aligner`). Subclasses set ``name``,
+    ``described`` (their own options that change what they hear) and ``config_keys`` (where
+    their own options come from in the config), and implement :meth:`open_model` and
+    :meth:`transcribe`. :meth:`load` opens the model once; it is never pickled (each worker opens
+    its own). ``cache`` (a :class:`~duplexsynth.cache.ContentCache`) keeps transcriptions by
+    content hash so that a rerun recognises nothing twice.
     """
 
-    name = "asr"
+    name: ClassVar[str] = "asr"
+    #: the subclass's own options that change what it hears: recorded by :meth:`describe`
+    described: ClassVar[tuple[str, ...]] = ()
+    #: the subclass's own constructor arguments -> the AlignConfig fields that set them
+    config_keys: ClassVar[dict[str, str]] = {}
+    worker_local: ClassVar[dict[str, Any]] = {"_model": None}  # opened again on the worker
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        language: str = "en",
-        beam_size: int = 1,
-        vad: bool = False,
-        vad_min_duration_s: float = 10.0,
-        prompt_with_text: bool = True,
-        min_match_ratio: float = 0.34,
-        min_heard_fraction: float = 0.5,
-        max_wer: float | None = None,
-        trim_to_sound: bool = True,
-        silence_db: float = -40.0,
-        min_pause_s: float = 0.08,
-    ) -> None:
-        self.model = model
-        self.trim_to_sound = trim_to_sound
-        self.silence_db = silence_db
-        self.min_pause_s = min_pause_s
-        self.language = language
-        self.beam_size = beam_size
-        self.vad = vad
-        self.vad_min_duration_s = vad_min_duration_s
-        self.prompt_with_text = prompt_with_text
-        self.min_match_ratio = min_match_ratio
-        self.min_heard_fraction = min_heard_fraction
-        self.max_wer = max_wer
-        self.cache = None
+    model: str = field(kw_only=False)
+    language: str = "en"
+    beam_size: int = 1
+    vad: bool = False
+    vad_min_duration_s: float = 10.0
+    prompt_with_text: bool = True
+    min_match_ratio: float = 0.34
+    min_heard_fraction: float = 0.5
+    max_wer: float | None = None
+    trim_to_sound: bool = True
+    silence_db: float = -40.0
+    min_pause_s: float = 0.08
+    cache: Any = field(default=None, init=False, repr=False)
+    _model: Any = field(default=None, init=False, repr=False)
 
-    def load(self) -> None:  # pragma: no cover - overridden
+    def load(self) -> None:
+        """Open the recogniser (idempotent; may be slow)."""
+        if self._model is None:
+            self._model = self.open_model()
+
+    def open_model(self) -> Any:  # pragma: no cover - overridden
+        """The loaded recogniser; ``RuntimeError`` saying what to install or pass when it can not be."""
         raise NotImplementedError
 
     def transcribe(self, audio_16k: np.ndarray, text: str) -> list[HeardWord]:  # pragma: no cover
@@ -115,6 +117,7 @@ class AsrAligner:
             "vad": self.vad,
             "vad_min_duration_s": self.vad_min_duration_s,
             "prompt_with_text": self.prompt_with_text,
+            **{option: getattr(self, option) for option in self.described},
         }
 
     def heard_words(self, audio_16k: np.ndarray, text: str) -> list[HeardWord]:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal, get_args
 import click
 from pydantic import field_validator
 
-from duplexsynth.config import StageConfig, setting
+from duplexsynth.config import Fraction, Seconds, StageConfig, folder, setting
 
 #: the stage's backends, as the CLI and the YAML ``align`` section spell them
 Backend = Literal["tts", "faster-whisper", "whisper-timestamped"]
@@ -66,13 +66,9 @@ class AlignConfig(StageConfig):
         metavar="NAME_OR_PATH",
         show_default=False,
     )
-    whisper_download_root: str | None = setting(
-        None,
+    whisper_download_root: str | None = folder(
         "whisper-timestamped: folder holding/receiving openai-whisper checkpoints "
-        "[default: ~/.cache/whisper].",
-        flag=True,
-        click_type=click.Path(file_okay=False),
-        show_default=False,
+        "[default: ~/.cache/whisper]."
     )
     language: str = setting("en", "Language code given to the recogniser.", flag=True, min_length=1)
     vad: bool = setting(
@@ -87,8 +83,8 @@ class AlignConfig(StageConfig):
         "faster-whisper always uses the Silero model inside its wheel.",
         flag=True,
     )
-    vad_min_duration_s: float = setting(
-        10.0, "VAD runs only on turns at least this long (moshi-finetune: 10 s).", ge=0
+    vad_min_duration_s: Seconds = setting(
+        10.0, "VAD runs only on turns at least this long (moshi-finetune: 10 s)."
     )
     device: str = setting(
         "cpu", "Recogniser device: cpu or cuda (faster-whisper also accepts auto).", flag=True
@@ -123,43 +119,33 @@ class AlignConfig(StageConfig):
         ge=-90.0,
         lt=0.0,
     )
-    min_pause_s: float = setting(
+    min_pause_s: Seconds = setting(
         0.08,
         "Silences at least this long near a word boundary count as the pause between the words.",
-        ge=0,
     )
-    min_match_ratio: float = setting(
+    min_match_ratio: Fraction = setting(
         0.34,
         "A word counts as heard when at least this share of its letters matches the recogniser.",
-        ge=0.0,
-        le=1.0,
     )
-    min_heard_fraction: float = setting(
+    min_heard_fraction: Fraction = setting(
         0.5,
         "A turn whose heard share of words is below this is an align_error when, in addition, "
         "the recogniser's word error rate is above max_wer; otherwise missed words are "
         "interpolated.",
-        ge=0.0,
-        le=1.0,
     )
-    max_wer: float = setting(
-        0.4,
-        "Word error rate above which a poorly heard turn fails (see min_heard_fraction).",
-        ge=0.0,
-        le=1.0,
+    max_wer: Fraction = setting(
+        0.4, "Word error rate above which a poorly heard turn fails (see min_heard_fraction)."
     )
-    clamp_tolerance_s: float = setting(
+    clamp_tolerance_s: Seconds = setting(
         0.25,
         "Words that stick out of the audio by at most this much are clamped (else an error).",
-        ge=0,
     )
-    overlap_tolerance_s: float = setting(
+    overlap_tolerance_s: Seconds = setting(
         0.05,
         "Overlaps between neighbouring words up to this long are trimmed (else an error).",
-        ge=0,
     )
-    min_word_s: float = setting(
-        0.02, "Shorter words are widened into the free space around them.", ge=0
+    min_word_s: Seconds = setting(
+        0.02, "Shorter words are widened into the free space around them."
     )
     on_turn_failure: OnTurnFailure = setting(
         "exchange",
@@ -171,12 +157,8 @@ class AlignConfig(StageConfig):
         "Reuse transcriptions from the content-addressed cache (a rerun recognises nothing twice).",
         flag=True,
     )
-    cache_dir: str | None = setting(
-        None,
-        "Cache root for ASR transcripts [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
-        flag=True,
-        click_type=click.Path(file_okay=False),
-        show_default=False,
+    cache_dir: str | None = folder(
+        "Cache root for ASR transcripts [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth]."
     )
 
     @field_validator("backend", "fallback", mode="before")

@@ -35,6 +35,7 @@ from duplexsynth.schemas.records import (
     exchange_prefix,
     make_reject,
 )
+from duplexsynth.worker_local import WorkerLocal
 
 STAGE = "align"
 
@@ -329,22 +330,19 @@ def _align_backchannels(
     return tuple(out), report
 
 
-class AlignProcessor:
+class AlignProcessor(WorkerLocal):
     """Picklable per-dialogue processor for :class:`~duplexsynth.pipelines.stage.DialogueStage`.
 
     ``setup()`` (once per worker) opens the cache and loads the recogniser when the backend is
     one; with the ``tts`` backend the fallback recogniser is loaded only when a turn needs it.
     """
 
+    worker_local = {"_asr": None}
+
     def __init__(self, config: AlignConfig | None = None, seed: int = 0) -> None:
         self.config = config or AlignConfig()
         self.seed = int(seed)
         self._asr: AsrAligner | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_asr"] = None
-        return state
 
     def _make_asr(self) -> AsrAligner | None:
         backend = self.config.asr_backend

@@ -56,8 +56,16 @@ class StepSpec:
 
 
 # ------------------------------------------------------------------------------------- appliers
-def _frozen(transform: Any, values: dict[str, Any]) -> Any:
-    transform.parameters = {"should_apply": True, **values}
+def _pinned(
+    cls_name: str, ranges: dict[str, Any], parameters: dict[str, Any], **options: Any
+) -> Any:
+    """The audiomentations transform ``cls_name`` with every ``min_<k>``/``max_<k>`` pair pinned
+    to ``ranges[k]``, its ``parameters`` written in and frozen: it never draws from its own RNG."""
+    import audiomentations
+
+    pinned = {f"{side}_{k}": v for k, v in ranges.items() for side in ("min", "max")}
+    transform = getattr(audiomentations, cls_name)(**pinned, **options, p=1.0)
+    transform.parameters = {"should_apply": True, **parameters}
     transform.freeze_parameters()
     return transform
 
@@ -67,63 +75,30 @@ def _nyquist_cap(freq: float, sr: int) -> float:
 
 
 def _band_pass(x: np.ndarray, sr: int, v: dict[str, Any]) -> np.ndarray:
-    from audiomentations import BandPassFilter
-
     low = float(v["low_hz"])
     high = _nyquist_cap(v["high_hz"], sr)
     if high <= low:
         return x
-    center, bw = (low + high) / 2.0, high - low
-    t = BandPassFilter(
-        min_center_freq=center,
-        max_center_freq=center,
-        min_bandwidth_fraction=bw / center,
-        max_bandwidth_fraction=bw / center,
-        min_rolloff=int(v["rolloff_db"]),
-        max_rolloff=int(v["rolloff_db"]),
-        zero_phase=True,
-        p=1.0,
-    )
-    return _frozen(
-        t, {"center_freq": center, "bandwidth": bw, "rolloff": int(v["rolloff_db"])}
-    ).apply(x, sr)
+    center, bw, rolloff = (low + high) / 2.0, high - low, int(v["rolloff_db"])
+    ranges = {"center_freq": center, "bandwidth_fraction": bw / center, "rolloff": rolloff}
+    values = {"center_freq": center, "bandwidth": bw, "rolloff": rolloff}
+    return _pinned("BandPassFilter", ranges, values, zero_phase=True).apply(x, sr)
 
 
 def _one_sided(cls_name: str) -> Callable[[np.ndarray, int, dict[str, Any]], np.ndarray]:
     def apply(x: np.ndarray, sr: int, v: dict[str, Any]) -> np.ndarray:
-        import audiomentations
-
-        cutoff = _nyquist_cap(v["cutoff_hz"], sr)
-        rolloff = int(v["rolloff_db"])
-        t = getattr(audiomentations, cls_name)(
-            min_cutoff_freq=cutoff,
-            max_cutoff_freq=cutoff,
-            min_rolloff=rolloff,
-            max_rolloff=rolloff,
-            zero_phase=True,
-            p=1.0,
-        )
-        return _frozen(t, {"cutoff_freq": cutoff, "rolloff": rolloff}).apply(x, sr)
+        values = {"cutoff_freq": _nyquist_cap(v["cutoff_hz"], sr), "rolloff": int(v["rolloff_db"])}
+        return _pinned(cls_name, values, values, zero_phase=True).apply(x, sr)
 
     return apply
 
 
 def _biquad(cls_name: str) -> Callable[[np.ndarray, int, dict[str, Any]], np.ndarray]:
     def apply(x: np.ndarray, sr: int, v: dict[str, Any]) -> np.ndarray:
-        import audiomentations
-
         # forward-backward with half the gain per pass: the recorded gain, and zero phase
         f, g, q = _nyquist_cap(v["center_hz"], sr), float(v["gain_db"]) / 2.0, float(v["q"])
-        t = getattr(audiomentations, cls_name)(
-            min_center_freq=f,
-            max_center_freq=f,
-            min_gain_db=g,
-            max_gain_db=g,
-            min_q=q,
-            max_q=q,
-            p=1.0,
-        )
-        t = _frozen(t, {"center_freq": f, "gain_db": g, "q_factor": q})
+        ranges = {"center_freq": f, "gain_db": g, "q": q}
+        t = _pinned(cls_name, ranges, {"center_freq": f, "gain_db": g, "q_factor": q})
         y = t.apply(np.ascontiguousarray(x, dtype=np.float32), sr)
         return t.apply(np.ascontiguousarray(y[::-1]), sr)[::-1]
 
@@ -131,36 +106,25 @@ def _biquad(cls_name: str) -> Callable[[np.ndarray, int, dict[str, Any]], np.nda
 
 
 def _bit_crush(x: np.ndarray, sr: int, v: dict[str, Any]) -> np.ndarray:
-    from audiomentations import BitCrush
-
-    b = int(v["bit_depth"])
-    return _frozen(BitCrush(min_bit_depth=b, max_bit_depth=b, p=1.0), {"bit_depth": b}).apply(x, sr)
+    b = {"bit_depth": int(v["bit_depth"])}
+    return _pinned("BitCrush", b, b).apply(x, sr)
 
 
 def _aliasing(x: np.ndarray, sr: int, v: dict[str, Any]) -> np.ndarray:
-    from audiomentations import Aliasing
-
     r = int(v["sample_rate_hz"])
     if r >= sr:
         return x
-    t = Aliasing(min_sample_rate=r, max_sample_rate=r, p=1.0)
-    return _frozen(t, {"new_sample_rate": r}).apply(x, sr)
+    return _pinned("Aliasing", {"sample_rate": r}, {"new_sample_rate": r}).apply(x, sr)
 
 
 def _tanh(x: np.ndarray, sr: int, v: dict[str, Any]) -> np.ndarray:
-    from audiomentations import TanhDistortion
-
     a = float(v["amount"])
-    t = TanhDistortion(min_distortion=a, max_distortion=a, p=1.0)
-    return _frozen(t, {"distortion_amount": a}).apply(x, sr)
+    return _pinned("TanhDistortion", {"distortion": a}, {"distortion_amount": a}).apply(x, sr)
 
 
 def _clipping(x: np.ndarray, sr: int, v: dict[str, Any]) -> np.ndarray:
-    from audiomentations import ClippingDistortion
-
-    pct = int(v["percentile"])
-    t = ClippingDistortion(min_percentile_threshold=pct, max_percentile_threshold=pct, p=1.0)
-    return _frozen(t, {"percentile_threshold": pct}).apply(x, sr)
+    pct = {"percentile_threshold": int(v["percentile"])}
+    return _pinned("ClippingDistortion", pct, pct).apply(x, sr)
 
 
 def _mu_law(x: np.ndarray, sr: int, v: dict[str, Any]) -> np.ndarray:
@@ -201,49 +165,42 @@ def _i(lo: int, hi: int, b: tuple[float, float]) -> ParamSpec:
 _ROLLOFF = ParamSpec("rolloff", (12, 24), (12, 96))
 _HZ = (20.0, 48000.0)
 
+
+def _butterworth(cutoff_hz: tuple[float, float], cls_name: str, what: str) -> StepSpec:
+    """A one-sided filter step: cutoff frequency and roll-off drawn per dialogue."""
+    return StepSpec(
+        {"cutoff_hz": _f(*cutoff_hz, _HZ), "rolloff_db": _ROLLOFF},
+        _one_sided(cls_name),
+        f"zero-phase Butterworth {what} (audiomentations {cls_name})",
+    )
+
+
+def _eq(
+    center_hz: tuple[float, float], q: tuple[float, float], q_max: float, cls_name: str, what: str
+) -> StepSpec:
+    """An EQ biquad step: centre frequency, gain (-6..6 dB, at most +-24) and Q drawn per dialogue."""
+    return StepSpec(
+        {
+            "center_hz": _f(*center_hz, _HZ),
+            "gain_db": _f(-6, 6, (-24, 24)),
+            "q": _f(*q, (0.1, q_max)),
+        },
+        _biquad(cls_name),
+        f"{what} (audiomentations {cls_name})",
+    )
+
+
 STEPS: dict[str, StepSpec] = {
     "band_pass": StepSpec(
         {"low_hz": _f(300, 300, _HZ), "high_hz": _f(3400, 3400, _HZ), "rolloff_db": _ROLLOFF},
         _band_pass,
         "zero-phase Butterworth band-pass (audiomentations BandPassFilter)",
     ),
-    "high_pass": StepSpec(
-        {"cutoff_hz": _f(100, 300, _HZ), "rolloff_db": _ROLLOFF},
-        _one_sided("HighPassFilter"),
-        "zero-phase Butterworth high-pass (audiomentations HighPassFilter)",
-    ),
-    "low_pass": StepSpec(
-        {"cutoff_hz": _f(3000, 8000, _HZ), "rolloff_db": _ROLLOFF},
-        _one_sided("LowPassFilter"),
-        "zero-phase Butterworth low-pass (audiomentations LowPassFilter)",
-    ),
-    "peaking_eq": StepSpec(
-        {
-            "center_hz": _f(500, 4000, _HZ),
-            "gain_db": _f(-6, 6, (-24, 24)),
-            "q": _f(0.7, 3, (0.1, 20)),
-        },
-        _biquad("PeakingFilter"),
-        "one EQ band (audiomentations PeakingFilter)",
-    ),
-    "low_shelf": StepSpec(
-        {
-            "center_hz": _f(100, 400, _HZ),
-            "gain_db": _f(-6, 6, (-24, 24)),
-            "q": _f(0.5, 0.9, (0.1, 1)),
-        },
-        _biquad("LowShelfFilter"),
-        "low-shelf EQ (audiomentations LowShelfFilter)",
-    ),
-    "high_shelf": StepSpec(
-        {
-            "center_hz": _f(2000, 6000, _HZ),
-            "gain_db": _f(-6, 6, (-24, 24)),
-            "q": _f(0.5, 0.9, (0.1, 1)),
-        },
-        _biquad("HighShelfFilter"),
-        "high-shelf EQ (audiomentations HighShelfFilter)",
-    ),
+    "high_pass": _butterworth((100, 300), "HighPassFilter", "high-pass"),
+    "low_pass": _butterworth((3000, 8000), "LowPassFilter", "low-pass"),
+    "peaking_eq": _eq((500, 4000), (0.7, 3), 20, "PeakingFilter", "one EQ band"),
+    "low_shelf": _eq((100, 400), (0.5, 0.9), 1, "LowShelfFilter", "low-shelf EQ"),
+    "high_shelf": _eq((2000, 6000), (0.5, 0.9), 1, "HighShelfFilter", "high-shelf EQ"),
     "bit_crush": StepSpec(
         {"bit_depth": _i(8, 12, (2, 24))},
         _bit_crush,

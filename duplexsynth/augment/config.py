@@ -17,7 +17,7 @@ import click
 from pydantic import model_validator
 
 from duplexsynth.audio import db_to_gain
-from duplexsynth.config import StageConfig, setting
+from duplexsynth.config import Fraction, Seconds, StageConfig, folder, setting
 
 #: channel names that may be augmented, and their stereo index (moshi-finetune's convention)
 CHANNEL_INDEX = {"assistant": 0, "user": 1}
@@ -65,11 +65,17 @@ def _switch(default: bool, what: str) -> Any:
 
 
 def _prob(default: float, what: str, flag: bool | None = True) -> Any:
-    return setting(default, what, flag=flag, ge=0.0, le=1.0)
+    return setting(default, what, flag=flag)  # the field's type is Fraction
 
 
 def _pair(default: Pair, what: str, flag: str | None = None) -> Any:
     return setting(default, what, flag=flag, metavar="MIN MAX" if flag else None)
+
+
+def _include(folder: str, example: str) -> Any:
+    """Globs picking the files to use from ``folder`` (none given: every file)."""
+    what = f"Glob on paths relative to {folder} to use (repeatable), e.g. {example}."
+    return setting((), what, flag=True, show_default=False)
 
 
 class AugmentConfig(StageConfig):
@@ -85,13 +91,9 @@ class AugmentConfig(StageConfig):
     keep_clean: bool = _switch(
         True, "Keep the pre-augmentation stereo mix in the clean_audio column."
     )
-    cache_dir: str | None = setting(
-        None,
+    cache_dir: str | None = folder(
         "Cache root for the simulated RIR library [default: $DUPLEXSYNTH_CACHE or "
-        "~/.cache/duplexsynth].",
-        flag=True,
-        click_type=click.Path(file_okay=False),
-        show_default=False,
+        "~/.cache/duplexsynth]."
     )
     rir_cache: bool = setting(True, "Store/reuse the simulated RIR library on disk.")
     peak_limit_dbfs: float = setting(
@@ -100,12 +102,12 @@ class AugmentConfig(StageConfig):
 
     # ---- gain (Moshi: -24..+15 dB on 50 %) ----
     gain: bool = _switch(True, "Random gain on the user's speech (peak-safe).")
-    gain_p: float = _prob(0.5, "Share of dialogues whose user speech gets a random gain.")
+    gain_p: Fraction = _prob(0.5, "Share of dialogues whose user speech gets a random gain.")
     gain_db_range: Pair = _pair((-24.0, 15.0), "Gain range in dB (Moshi: -24 15).", "--gain-db")
 
     # ---- noise ----
     noise: bool = _switch(True, "Background noise on the user channel.")
-    noise_p: float = _prob(0.3, "Share of dialogues that get noise.")
+    noise_p: Fraction = _prob(0.3, "Share of dialogues that get noise.")
     noise_dirs: tuple[str, ...] = setting(
         (),
         "Directory of noise recordings, scanned recursively (MUSAN's noise/, DNS challenge's "
@@ -117,18 +119,12 @@ class AugmentConfig(StageConfig):
         click_type=click.Path(file_okay=False),
         show_default=False,
     )
-    noise_include: tuple[str, ...] = setting(
-        (),
-        "Glob on paths relative to a noise dir to use (repeatable), e.g. 'noise/*' on a MUSAN "
-        "root.",
-        flag=True,
-        show_default=False,
-    )
-    noise_file_p: float = _prob(
+    noise_include: tuple[str, ...] = _include("a noise dir", "'noise/*' on a MUSAN root")
+    noise_file_p: Fraction = _prob(
         1.0, "When usable noise files exist: probability of a file (else generated noise).", None
     )
-    noise_min_file_s: float = setting(
-        0.5, "Noise files shorter than this are skipped with a warning.", ge=0
+    noise_min_file_s: Seconds = setting(
+        0.5, "Noise files shorter than this are skipped with a warning."
     )
     noise_level_mode: NoiseLevelMode = setting(
         "relative",
@@ -144,7 +140,7 @@ class AugmentConfig(StageConfig):
         (-30.0, 6.0), "Noise level re speech in dB (mode relative).", "--noise-relative-db"
     )
     noise_dbfs_range: Pair = _pair((-60.0, -30.0), "Noise RMS in dBFS (mode dbfs).", "--noise-dbfs")
-    noise_intermittent_p: float = _prob(
+    noise_intermittent_p: Fraction = _prob(
         0.5, "Probability that noise alternates with silence instead of running continuously.", None
     )
     noise_on_s_range: Pair = _pair((2.0, 20.0), "Length of a noise burst (s), above 0.")
@@ -161,7 +157,7 @@ class AugmentConfig(StageConfig):
 
     # ---- echo (Moshi: assistant x U[0, 0.2], delayed U[100, 500] ms, with reverb, 30 %) ----
     echo: bool = _switch(True, "Echo of the assistant channel into the user's microphone.")
-    echo_p: float = _prob(0.3, "Share of dialogues that get echo.")
+    echo_p: Fraction = _prob(0.3, "Share of dialogues that get echo.")
     echo_scale_range: Pair = _pair(
         (0.0, 0.2), "Echo amplitude as a fraction of the assistant's.", "--echo-scale"
     )
@@ -174,20 +170,15 @@ class AugmentConfig(StageConfig):
 
     # ---- reverb on the augmented channel's own speech ----
     reverb: bool = _switch(True, "Room reverb on the user's speech.")
-    reverb_p: float = _prob(0.3, "Share of dialogues whose user speech gets room reverb.")
-    rir_dir: str | None = setting(
-        None,
+    reverb_p: Fraction = _prob(0.3, "Share of dialogues whose user speech gets room reverb.")
+    rir_dir: str | None = folder(
         "Directory of measured room impulse responses (audio files), a local folder or an "
         "object-store URL (s3://, gs://), used instead of the simulated shoebox-room library.",
-        flag=True,
-        click_type=click.Path(file_okay=False),
     )
-    rir_include: tuple[str, ...] = setting(
-        (),
-        "Glob on paths relative to --rir-dir to use (repeatable), e.g. '*rir*' when a folder "
-        "mixes impulse responses with noise recordings (OpenSLR 28's real_rirs_isotropic_noises).",
-        flag=True,
-        show_default=False,
+    rir_include: tuple[str, ...] = _include(
+        "--rir-dir",
+        "'*rir*' when a folder mixes impulse responses with noise recordings (OpenSLR 28's "
+        "real_rirs_isotropic_noises)",
     )
     rir_library_size: int = setting(
         32, "Rooms simulated once per (seed, room config) and cached on disk.", flag=True, ge=1
@@ -207,7 +198,7 @@ class AugmentConfig(StageConfig):
 
     # ---- channel-effect chains (audiomentations / scipy; none shifts time) ----
     chain: bool = _switch(True, "Channel effects (telephone, laptop, lo-fi chains).")
-    chain_p: float = _prob(0.2, "Share of dialogues that go through a channel-effect chain.")
+    chain_p: Fraction = _prob(0.2, "Share of dialogues that go through a channel-effect chain.")
     chains: dict[str, list[dict[str, Any]]] = setting(
         default_factory=default_chains,
         doc_default="`telephone`, `laptop`, `lofi` (see `default_chains`)",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from duplexsynth.augment.augmenter import (
     STAGE,
@@ -14,6 +13,7 @@ from duplexsynth.augment.augmenter import (
 from duplexsynth.augment.config import AugmentConfig
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.schemas.records import Dialogue, Reject, make_reject
+from duplexsynth.worker_local import WorkerLocal
 
 log = logging.getLogger("duplexsynth.augment")
 
@@ -22,7 +22,7 @@ def _reject(d: Dialogue, reason: Reason, detail: str) -> Reject:
     return make_reject(d, STAGE, reason, detail)
 
 
-class AugmentProcessor:
+class AugmentProcessor(WorkerLocal):
     """Augments one dialogue per call. ``setup()`` builds the RIR library (simulated once and
     cached on disk, or measured) and the noise-file index once per worker.
 
@@ -30,15 +30,12 @@ class AugmentProcessor:
     one dialogue becomes an ``augment_error`` reject naming the exception.
     """
 
+    worker_local = {"resources": None}  # rebuilt by setup() on the worker
+
     def __init__(self, config: AugmentConfig | None = None, seed: int = 0) -> None:
         self.config = config or AugmentConfig()
         self.seed = int(seed)
         self.resources: AugmentResources | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["resources"] = None  # rebuilt by setup() on the worker
-        return state
 
     def setup(self) -> None:
         if self.resources is None:

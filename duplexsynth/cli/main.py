@@ -74,6 +74,24 @@ def main(verbose: int) -> None:
     from duplexsynth.redact import install_log_redaction
 
     install_log_redaction()
+    _plain_config_warnings()
+
+
+def _plain_config_warnings() -> None:
+    """A deprecated config key is the user's to fix: its warning is one line, without the
+    source location Python shows for warnings."""
+    import warnings
+
+    from duplexsynth.config import DeprecatedKeyWarning
+
+    default = warnings.formatwarning
+
+    def formatwarning(message, category, filename, lineno, line=None):  # type: ignore[no-untyped-def]
+        if issubclass(category, DeprecatedKeyWarning):
+            return f"warning: {message}\n"
+        return default(message, category, filename, lineno, line)
+
+    warnings.formatwarning = formatwarning
 
 
 class _DropBeamImportNoise(logging.Filter):

@@ -6,10 +6,9 @@ import hashlib
 import json
 from typing import ClassVar, Literal, get_args
 
-import click
 from pydantic import field_validator, model_validator
 
-from duplexsynth.config import StageConfig, setting
+from duplexsynth.config import StageConfig, folder, setting
 
 Format = Literal["auto", "alpaca", "sharegpt", "openai", "ultrachat", "openorca", "belle", "moss"]
 Check = Literal["empty", "table", "code", "url", "math", "symbols", "too_long", "language"]
@@ -103,12 +102,8 @@ class FilterConfig(StageConfig):
     hf_streaming: bool = setting(
         False, "Stream hf: inputs instead of downloading and caching them first.", flag=True
     )
-    hf_cache_dir: str | None = setting(
-        None,
-        "Cache folder for hf: inputs.",
-        flag=True,
-        show_default="datasets' default (~/.cache/huggingface)",
-        click_type=click.Path(file_okay=False),
+    hf_cache_dir: str | None = folder(
+        "Cache folder for hf: inputs.", show_default="datasets' default (~/.cache/huggingface)"
     )
 
     @field_validator("language")

@@ -10,15 +10,16 @@ an RMS ratio (``backchannel_level_ratio_min``/``_max``) instead of dB.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import click
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from duplexsynth.audio import gain_to_db
-from duplexsynth.config import StageConfig, setting
+from duplexsynth.config import Seconds, StageConfig, setting
 from duplexsynth.mix.presets import (
     DEFAULT_PRESET,
+    PRESET_KNOBS,
     PRESET_NAMES,
     PRESETS,
     preset_values,
@@ -54,14 +55,17 @@ _RATIO_ALIASES = {
 }
 
 
-def _by_preset(knob: str) -> str:
-    values = ", ".join(f"{name} {PRESETS[name][knob]}" for name in PRESET_NAMES)
-    return f" [default: from --preset: {values}]"
+def _knob(description: str, **kwargs: Any) -> Any:
+    """A preset-controlled knob: ``None`` until the preset fills it (the help gets the presets'
+    values once the class exists, see :func:`_name_the_presets`)."""
+    return setting(None, description, doc_default="preset", **kwargs)
 
 
-def _knob(name: str, description: str, **kwargs: Any) -> Any:
-    """A preset-controlled knob: ``None`` until the preset fills it; its help lists the presets'."""
-    return setting(None, description + _by_preset(name), doc_default="preset", **kwargs)
+#: the types of the preset-controlled knobs (None = take the preset's value), bounds said once
+NonNegative = Annotated[float | None, Field(ge=0)]
+Positive = Annotated[float | None, Field(gt=0)]
+Probability = Annotated[float | None, Field(ge=0, le=1)]
+Switch = bool | None
 
 
 class MixConfig(StageConfig):
@@ -91,11 +95,11 @@ class MixConfig(StageConfig):
         flag=True,
         gt=0,
     )
-    ipu_min_silence_s: float = setting(
-        0.2, "Silences shorter than this do not end an IPU (labels and realism stats).", ge=0
+    ipu_min_silence_s: Seconds = setting(
+        0.2, "Silences shorter than this do not end an IPU (labels and realism stats)."
     )
-    channel_guard_s: float = setting(
-        0.02, "Minimum silence kept between two clips on the same channel.", ge=0
+    channel_guard_s: Seconds = setting(
+        0.02, "Minimum silence kept between two clips on the same channel."
     )
     stop_command_texts: tuple[str, ...] = setting(
         DEFAULT_STOP_COMMAND_TEXTS,
@@ -104,202 +108,111 @@ class MixConfig(StageConfig):
     )
 
     # ---- preset-controlled knobs (None = take the preset's value) ----
-    lead_silence_s_min: float | None = _knob(
-        "lead_silence_s_min", "Silence before the first turn, lower bound (s).", ge=0
+    lead_silence_s_min: NonNegative = _knob("Silence before the first turn, lower bound (s).")
+    lead_silence_s_max: NonNegative = _knob("Silence before the first turn, upper bound (s).")
+    trail_silence_s_min: NonNegative = _knob("Silence after the last turn, lower bound (s).")
+    trail_silence_s_max: NonNegative = _knob("Silence after the last turn, upper bound (s).")
+    reply_gap_mode_s: Positive = _knob("User -> assistant gap: log-normal mode (s).")
+    reply_gap_sigma: NonNegative = _knob("User -> assistant gap: log-normal shape.")
+    reply_gap_max_s: NonNegative = _knob("User -> assistant gap: cap (s).")
+    reply_overlap_prob: Probability = _knob(
+        "Share of assistant replies that start before the user's last word ends.", flag=True
     )
-    lead_silence_s_max: float | None = _knob(
-        "lead_silence_s_max", "Silence before the first turn, upper bound (s).", ge=0
-    )
-    trail_silence_s_min: float | None = _knob(
-        "trail_silence_s_min", "Silence after the last turn, lower bound (s).", ge=0
-    )
-    trail_silence_s_max: float | None = _knob(
-        "trail_silence_s_max", "Silence after the last turn, upper bound (s).", ge=0
-    )
-    reply_gap_mode_s: float | None = _knob(
-        "reply_gap_mode_s", "User -> assistant gap: log-normal mode (s).", gt=0
-    )
-    reply_gap_sigma: float | None = _knob(
-        "reply_gap_sigma", "User -> assistant gap: log-normal shape.", ge=0
-    )
-    reply_gap_max_s: float | None = _knob(
-        "reply_gap_max_s", "User -> assistant gap: cap (s).", ge=0
-    )
-    reply_overlap_prob: float | None = _knob(
-        "reply_overlap_prob",
-        "Share of assistant replies that start before the user's last word ends.",
-        flag=True,
-        ge=0,
-        le=1,
-    )
-    reply_overlap_s_min: float | None = _knob(
-        "reply_overlap_s_min", "Overlap of such a reply, lower bound (s).", ge=0
-    )
-    reply_overlap_s_max: float | None = _knob(
-        "reply_overlap_s_max", "Overlap of such a reply, upper bound (s).", ge=0
-    )
+    reply_overlap_s_min: NonNegative = _knob("Overlap of such a reply, lower bound (s).")
+    reply_overlap_s_max: NonNegative = _knob("Overlap of such a reply, upper bound (s).")
     overlap_last_word_frac: float | None = _knob(
-        "overlap_last_word_frac",
-        "An overlap never covers more than this fraction of the user's last word.",
-        gt=0,
-        le=1,
+        "An overlap never covers more than this fraction of the user's last word.", gt=0, le=1
     )
-    user_gap_mode_s: float | None = _knob(
-        "user_gap_mode_s",
-        "Assistant -> user pause (and same-speaker transitions): log-normal mode (s).",
-        gt=0,
+    user_gap_mode_s: Positive = _knob(
+        "Assistant -> user pause (and same-speaker transitions): log-normal mode (s)."
     )
-    user_gap_sigma: float | None = _knob(
-        "user_gap_sigma", "Assistant -> user pause: log-normal shape.", ge=0
-    )
-    user_gap_max_s: float | None = _knob(
-        "user_gap_max_s", "Assistant -> user pause: cap (s).", ge=0
-    )
-    interruption_prob: float | None = _knob(
-        "interruption_prob",
+    user_gap_sigma: NonNegative = _knob("Assistant -> user pause: log-normal shape.")
+    user_gap_max_s: NonNegative = _knob("Assistant -> user pause: cap (s).")
+    interruption_prob: Probability = _knob(
         "Probability that the user cuts into an assistant turn followed by a user turn.",
         flag=True,
-        ge=0,
-        le=1,
     )
     interruption_min_words: int | None = _knob(
-        "interruption_min_words",
-        "The assistant says at least this many words before the user may cut in.",
-        ge=1,
+        "The assistant says at least this many words before the user may cut in.", ge=1
     )
-    interruption_min_s: float | None = _knob(
-        "interruption_min_s",
-        "The assistant speaks at least this long (s) before the user may cut in.",
-        ge=0,
+    interruption_min_s: NonNegative = _knob(
+        "The assistant speaks at least this long (s) before the user may cut in."
     )
-    reaction_delay_s_min: float | None = _knob(
-        "reaction_delay_s_min",
-        "The assistant stops at the first word boundary after onset + this delay, lower bound (s).",
-        ge=0,
+    reaction_delay_s_min: NonNegative = _knob(
+        "The assistant stops at the first word boundary after onset + this delay, lower bound (s)."
     )
-    reaction_delay_s_max: float | None = _knob(
-        "reaction_delay_s_max", "Reaction delay, upper bound (s).", ge=0
-    )
-    fade_ms: float | None = _knob(
-        "fade_ms", "Fade-out over the last milliseconds before the cut.", ge=0
-    )
-    stop_commands: bool | None = _knob(
-        "stop_commands",
+    reaction_delay_s_max: NonNegative = _knob("Reaction delay, upper bound (s).")
+    fade_ms: NonNegative = _knob("Fade-out over the last milliseconds before the cut.")
+    stop_commands: Switch = _knob(
         "Let interrupting user turns open with a spoken stop command ('wait, stop') taken from the user's backchannel lexicon (skipped when the lexicon has none).",
         flag=True,
     )
-    stop_command_prob: float | None = _knob(
-        "stop_command_prob",
-        "Probability that an interruption opens with a stop command.",
-        ge=0,
-        le=1,
+    stop_command_prob: Probability = _knob(
+        "Probability that an interruption opens with a stop command."
     )
-    stop_command_gap_s_min: float | None = _knob(
-        "stop_command_gap_s_min",
-        "Silence between the stop command and the rest of the turn, lower bound (s).",
-        ge=0,
+    stop_command_gap_s_min: NonNegative = _knob(
+        "Silence between the stop command and the rest of the turn, lower bound (s)."
     )
-    stop_command_gap_s_max: float | None = _knob(
-        "stop_command_gap_s_max",
-        "Silence between the stop command and the rest of the turn, upper bound (s).",
-        ge=0,
+    stop_command_gap_s_max: NonNegative = _knob(
+        "Silence between the stop command and the rest of the turn, upper bound (s)."
     )
-    backchannels: bool | None = _knob(
-        "backchannels", "Backchannels at all (both directions).", flag=True
-    )
-    user_backchannels: bool | None = _knob(
-        "user_backchannels", "User backchannels during assistant turns.", flag=True
-    )
-    assistant_backchannels: bool | None = _knob(
-        "assistant_backchannels", "Assistant backchannels during user turns.", flag=True
-    )
-    backchannel_rate_per_min: float | None = _knob(
-        "backchannel_rate_per_min",
-        "Expected backchannels per minute of the other speaker's speech.",
-        flag=True,
-        ge=0,
+    backchannels: Switch = _knob("Backchannels at all (both directions).", flag=True)
+    user_backchannels: Switch = _knob("User backchannels during assistant turns.", flag=True)
+    assistant_backchannels: Switch = _knob("Assistant backchannels during user turns.", flag=True)
+    backchannel_rate_per_min: NonNegative = _knob(
+        "Expected backchannels per minute of the other speaker's speech.", flag=True
     )
     backchannel_level_db_min: float | None = _knob(
-        "backchannel_level_db_min",
-        "Backchannel RMS relative to the speaker's speech RMS, lower bound (dB; or give backchannel_level_ratio_min as an RMS ratio).",
+        "Backchannel RMS relative to the speaker's speech RMS, lower bound (dB; or give backchannel_level_ratio_min as an RMS ratio)."
     )
     backchannel_level_db_max: float | None = _knob(
-        "backchannel_level_db_max",
         "Backchannel level, upper bound (dB, at most 12; or backchannel_level_ratio_max).",
         le=12,
     )
-    backchannel_min_turn_s: float | None = _knob(
-        "backchannel_min_turn_s",
-        "Only turns with at least this much speech (s) get backchannels.",
-        ge=0,
+    backchannel_min_turn_s: NonNegative = _knob(
+        "Only turns with at least this much speech (s) get backchannels."
     )
-    backchannel_min_spacing_s: float | None = _knob(
-        "backchannel_min_spacing_s",
-        "Minimum time (s) between two backchannels of one listener.",
-        ge=0,
+    backchannel_min_spacing_s: NonNegative = _knob(
+        "Minimum time (s) between two backchannels of one listener."
     )
-    backchannel_edge_s: float | None = _knob(
-        "backchannel_edge_s",
-        "No backchannel within this many seconds of a turn's first or last word.",
-        ge=0,
+    backchannel_edge_s: NonNegative = _knob(
+        "No backchannel within this many seconds of a turn's first or last word."
     )
-    backchannel_pause_s: float | None = _knob(
-        "backchannel_pause_s",
-        "A word boundary is near a pause when followed by this much silence (s) or after punctuation.",
-        ge=0,
+    backchannel_pause_s: NonNegative = _knob(
+        "A word boundary is near a pause when followed by this much silence (s) or after punctuation."
     )
-    backchannel_off_pause_weight: float | None = _knob(
-        "backchannel_off_pause_weight",
-        "Relative weight of boundaries not near a pause (near-pause ones weigh 1).",
-        ge=0,
+    backchannel_off_pause_weight: NonNegative = _knob(
+        "Relative weight of boundaries not near a pause (near-pause ones weigh 1)."
     )
     backchannel_onset_s_min: float | None = _knob(
-        "backchannel_onset_s_min",
-        "Backchannel starts this long after the chosen boundary, lower bound (s).",
+        "Backchannel starts this long after the chosen boundary, lower bound (s)."
     )
-    backchannel_onset_s_max: float | None = _knob(
-        "backchannel_onset_s_max", "Backchannel onset, upper bound (s)."
+    backchannel_onset_s_max: float | None = _knob("Backchannel onset, upper bound (s).")
+    backchannel_overlap_max_s: NonNegative = _knob(
+        "A backchannel may run at most this far (s) into the speaker's next word."
     )
-    backchannel_overlap_max_s: float | None = _knob(
-        "backchannel_overlap_max_s",
-        "A backchannel may run at most this far (s) into the speaker's next word.",
-        ge=0,
+    pause_pacing: Switch = _knob(
+        "Set the silences between the words of each turn from the pause model instead of keeping the engine's."
     )
-    pause_pacing: bool | None = _knob(
-        "pause_pacing",
-        "Set the silences between the words of each turn from the pause model instead of keeping the engine's.",
+    pause_rate_per_min: NonNegative = _knob(
+        "Pauses per minute of a turn's speech (Poisson count, placed at word boundaries)."
     )
-    pause_rate_per_min: float | None = _knob(
-        "pause_rate_per_min",
-        "Pauses per minute of a turn's speech (Poisson count, placed at word boundaries).",
-        ge=0,
+    pause_sentence_weight: NonNegative = _knob(
+        "Relative weight of a boundary after a sentence end."
     )
-    pause_sentence_weight: float | None = _knob(
-        "pause_sentence_weight", "Relative weight of a boundary after a sentence end.", ge=0
+    pause_clause_weight: NonNegative = _knob(
+        "Relative weight of a boundary after a clause mark (, ; :)."
     )
-    pause_clause_weight: float | None = _knob(
-        "pause_clause_weight", "Relative weight of a boundary after a clause mark (, ; :).", ge=0
+    pause_word_weight: NonNegative = _knob("Relative weight of other word boundaries.")
+    pause_mode_s: Positive = _knob("A drawn pause: log-normal mode (s).")
+    pause_sigma: NonNegative = _knob("A drawn pause: log-normal shape.")
+    pause_min_s: NonNegative = _knob("A drawn pause is clamped to at least this (s).")
+    pause_max_s: NonNegative = _knob("A drawn pause is clamped to at most this (s).")
+    pause_short_s: NonNegative = _knob(
+        "Silences without a drawn pause keep the engine's length up to this (s)."
     )
-    pause_word_weight: float | None = _knob(
-        "pause_word_weight", "Relative weight of other word boundaries.", ge=0
-    )
-    pause_mode_s: float | None = _knob("pause_mode_s", "A drawn pause: log-normal mode (s).", gt=0)
-    pause_sigma: float | None = _knob("pause_sigma", "A drawn pause: log-normal shape.", ge=0)
-    pause_min_s: float | None = _knob(
-        "pause_min_s", "A drawn pause is clamped to at least this (s).", ge=0
-    )
-    pause_max_s: float | None = _knob(
-        "pause_max_s", "A drawn pause is clamped to at most this (s).", ge=0
-    )
-    pause_short_s: float | None = _knob(
-        "pause_short_s",
-        "Silences without a drawn pause keep the engine's length up to this (s).",
-        ge=0,
-    )
-    dialogue_variation_sigma: float | None = _knob(
-        "dialogue_variation_sigma",
-        "Per-dialogue log-normal spread of the gap, pause, overlap and backchannel knobs (0 = none).",
-        ge=0,
+    dialogue_variation_sigma: NonNegative = _knob(
+        "Per-dialogue log-normal spread of the gap, pause, overlap and backchannel knobs (0 = none)."
     )
 
     @model_validator(mode="before")
@@ -352,3 +265,14 @@ class MixConfig(StageConfig):
                 f"stop_command_texts must be non-empty strings, got {list(self.stop_command_texts)!r}"
             )
         return self
+
+
+def _name_the_presets(model: type[MixConfig]) -> None:
+    """Each preset-controlled knob's help lists the presets' values (its default depends on
+    ``--preset``); the help and the docs table are generated from the descriptions."""
+    for name in PRESET_KNOBS:
+        values = ", ".join(f"{preset} {PRESETS[preset][name]}" for preset in PRESET_NAMES)
+        model.model_fields[name].description += f" [default: from --preset: {values}]"
+
+
+_name_the_presets(MixConfig)

@@ -46,10 +46,11 @@ class WriteConfig(StageConfig):
 
     SECTION: ClassVar[str] = "write"
 
-    sample_rate: int = setting(
+    sample_rate_hz: int = setting(
         24000,
         "Sample rate (Hz) of the final audio; rows at another rate are resampled "
         "(24 kHz = Mimi's rate).",
+        old_key="sample_rate",
         ge=8000,
         le=192000,
     )
@@ -176,7 +177,7 @@ RUN_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("preset", ("mix.preset",), "Turn-taking preset of the mix stage"),
     Shortcut(
         "sample_rate",
-        ("write.sample_rate", "synth.sample_rate", "mix.sample_rate_hz"),
+        ("write.sample_rate_hz", "synth.sample_rate_hz", "mix.sample_rate_hz"),
         "Sample rate of the final audio; the synth and mix stages work at it too, so nothing is "
         "resampled twice",
     ),
@@ -331,20 +332,19 @@ def build_run_config(
         raise ValueError(
             f"unknown config section(s): {', '.join(unknown)}; expected some of {', '.join(RUN_SECTIONS)}"
         )
-    sections: dict[str, dict[str, Any]] = {}
+    sections: dict[str, list[dict[str, Any]]] = {}
     for name in RUN_SECTIONS:
         raw = file_data.get(name) or {}
         if not isinstance(raw, dict):
             raise ValueError(f"config section {name!r} must be a mapping, got {type(raw).__name__}")
-        merged = dict(raw)
-        merged.update(overrides.get(name) or {})
-        sections[name] = merged
-    run = RunOptions.from_dict(sections["run"])
+        sections[name] = [raw, overrides.get(name) or {}]
+    run = RunOptions.from_dict({**sections["run"][0], **sections["run"][1]})
     built: dict[str, Any] = {}
     for stage in stages:
         cls = config_class(stage)
-        values = sections[stage]
         try:
+            # each layer's renamed keys are upgraded before merging: a new key beats an old one
+            values = {k: v for layer in sections[stage] for k, v in cls.upgrade_keys(layer).items()}
             built[stage] = cls.from_dict(values) if values else cls()
         except (TypeError, ValueError) as exc:
             raise ValueError(f"config section {stage!r}: {exc}") from exc

@@ -58,9 +58,9 @@ def final_schema(config: WriteConfig) -> pa.Schema:
     if not config.keep_clean_audio:
         schema = schema.remove(schema.get_field_index("clean_audio"))
     meta = dict(schema.metadata or {})
-    features = huggingface_features(config.sample_rate, clean_audio=config.keep_clean_audio)
+    features = huggingface_features(config.sample_rate_hz, clean_audio=config.keep_clean_audio)
     meta[b"huggingface"] = json.dumps(features).encode()
-    meta[b"duplexsynth.sample_rate"] = str(config.sample_rate).encode()
+    meta[b"duplexsynth.sample_rate"] = str(config.sample_rate_hz).encode()
     return schema.with_metadata(meta)
 
 
@@ -85,13 +85,13 @@ class FinalRowProcessor:
         channels, sr, frames = audio_info(d.audio.bytes)
         audio_bytes = d.audio.bytes
         clean = d.clean_audio if cfg.keep_clean_audio else None
-        if sr != cfg.sample_rate:
-            audio_bytes, frames = _resampled(audio_bytes, cfg.sample_rate)
+        if sr != cfg.sample_rate_hz:
+            audio_bytes, frames = _resampled(audio_bytes, cfg.sample_rate_hz)
             if clean is not None:
-                clean = AudioRef(_resampled(clean.bytes, cfg.sample_rate)[0], clean.path)
-        duration_s = round(frames / cfg.sample_rate, 6)
+                clean = AudioRef(_resampled(clean.bytes, cfg.sample_rate_hz)[0], clean.path)
+        duration_s = round(frames / cfg.sample_rate_hz, 6)
         params = {
-            "sample_rate": cfg.sample_rate,
+            "sample_rate": cfg.sample_rate_hz,
             "source_sample_rate": sr,
             "keep_turn_audio": cfg.keep_turn_audio,
             "keep_clean_audio": cfg.keep_clean_audio,
@@ -103,7 +103,7 @@ class FinalRowProcessor:
         return d.replace(
             audio=AudioRef(audio_bytes, f"{d.id}.flac"),
             clean_audio=None if clean is None else AudioRef(clean.bytes, f"{d.id}.clean.flac"),
-            sample_rate=cfg.sample_rate,
+            sample_rate=cfg.sample_rate_hz,
             duration_s=duration_s,
         ).with_params(STAGE, params)
 

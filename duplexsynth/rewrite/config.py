@@ -15,7 +15,7 @@ import click
 from pydantic import field_validator, model_validator
 
 from duplexsynth.cache import default_cache_dir
-from duplexsynth.config import StageConfig, setting
+from duplexsynth.config import Fraction, StageConfig, setting
 from duplexsynth.lang import LANGUAGE_CHOICES
 
 ResponseFormat = Literal["json_object", "json_schema", "none"]
@@ -29,6 +29,9 @@ class RewriteConfig(StageConfig):
     """
 
     SECTION: ClassVar[str] = "rewrite"
+    RETIRED_KEYS: ClassVar[dict[str, str]] = {
+        "max_retry_after_s": "the openai client honours Retry-After itself (its own cap)",
+    }
 
     llm_base_url: str | None = setting(
         None,
@@ -89,18 +92,22 @@ class RewriteConfig(StageConfig):
     )
     max_attempts: int = setting(
         5,
-        "Attempts per request on timeouts, 429, 5xx and connection errors (exponential "
-        "backoff with jitter, Retry-After honoured); then the dialogue is rejected as llm_error.",
+        "Attempts per request on timeouts, 429, 5xx and connection errors (the openai "
+        "client's retries: exponential backoff with jitter, Retry-After honoured) and on HTTP "
+        "200s that are not a completion; then the dialogue is rejected as llm_error.",
         flag=True,
         ge=1,
         le=100,
     )
     backoff_base_s: float = setting(
-        1.0, "Backoff before attempt n: backoff_base_s * 2**(n-1), jittered.", ge=0.0, le=600.0
+        1.0,
+        "After an HTTP 200 that is not a completion (which the openai client does not retry): "
+        "backoff before attempt n, backoff_base_s * 2**(n-1), jittered.",
+        ge=0.0,
+        le=600.0,
     )
-    backoff_max_s: float = setting(30.0, "Longest backoff between attempts.", ge=0.0, le=3600.0)
-    max_retry_after_s: float = setting(
-        120.0, "A server's Retry-After is honoured up to this many seconds.", ge=0.0, le=3600.0
+    backoff_max_s: float = setting(
+        30.0, "Longest such backoff (the client's own retries have theirs).", ge=0.0, le=3600.0
     )
     concurrency: int = setting(
         8, "LLM requests in flight at once per worker process.", flag=True, ge=1, le=1024
@@ -123,12 +130,10 @@ class RewriteConfig(StageConfig):
         "Occasional disfluencies in user turns (seeded in the rules, requested from the LLM).",
         flag=True,
     )
-    filler_rate: float = setting(
+    filler_rate: Fraction = setting(
         0.15,
         "Rules: probability per user sentence of an opening filler (half again mid-sentence).",
         flag=True,
-        ge=0.0,
-        le=1.0,
     )
     trim: bool = setting(
         True, "Rules: cut assistant turns to whole sentences within --max-words.", flag=True

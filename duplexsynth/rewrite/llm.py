@@ -5,11 +5,18 @@
 (:func:`check_answer`) and, when the answer is unusable, asks once more stating the problem.
 
 Resilience: every request waits for a slot of a process-wide semaphore (``concurrency`` per
-endpoint and model), has a timeout, and is retried with jittered exponential backoff on 429,
-5xx, timeouts, connection errors and HTTP 200s whose body is not JSON, honouring
-``Retry-After`` (the attempts and waits are tenacity's); after ``max_attempts`` it raises
-:class:`LLMError`. Authentication and not-found errors are not retried, and later dialogues fail
-fast with the same message instead of hammering the server.
+endpoint and model) and has a timeout. Retries of failed requests are the ``openai`` client's
+own: it retries 408/409/429/5xx, timeouts and connection errors with jittered exponential backoff
+and honours ``Retry-After``/``retry-after-ms`` (``max_attempts`` attempts in all). What is
+LLM-specific stays here: a 400 naming an optional parameter drops it and sends the request again;
+authentication and not-found errors are not retried, and later dialogues fail fast with the same
+message instead of hammering the server; an HTTP 200 whose body is not a completion (a proxy's
+HTML page, a cut-off body) counts as a server fault and is retried too. That retry can not be
+delegated: the client returns such a response as a success (or fails parsing it after its retry
+loop), so tenacity retries it here, with jittered backoff (``backoff_base_s``,
+``backoff_max_s``), within the same ``max_attempts``. After the last attempt it raises
+:class:`LLMError`. The ``requests``/``retries`` counters see every attempt, the client's own
+included, through an httpx request hook.
 
 Every answer is stored in a content-addressed cache keyed on the prompt version, model, sampling
 parameters and the exact messages, so a rerun replays answers (including the retry for a bad
@@ -21,7 +28,6 @@ error message; it never reaches logs, outputs or the cache.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import os
@@ -54,7 +60,6 @@ __all__ = [
     "LLMStats",
     "check_answer",
     "extract_json",
-    "retry_after_s",
     "scrub",
     "shared_rewriter",
     "turn_limit",
@@ -117,40 +122,15 @@ def request_slots(base_url: str | None, model: str, concurrency: int) -> threadi
         return _SLOTS[key]
 
 
-def retry_after_s(exc: Exception) -> float | None:
-    """Seconds from a response's ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if not headers:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 # ----------------------------------------------------------------------------- client
 class LLMRewriter:
     """Rewrites dialogues through one OpenAI-compatible endpoint (thread-safe).
 
-    ``client`` may be any object with the ``openai.OpenAI`` chat interface (tests, custom
-    transports); by default an ``openai.OpenAI`` is built on first use with ``max_retries=0``
-    (tenacity retries here instead, so that a 200 with a broken body is retried like a 5xx and
-    every retry is counted). ``sleep`` is what waits between attempts.
+    By default an ``openai.OpenAI`` is built on first use; its ``max_retries`` is set per call to
+    the attempts left, and an httpx request hook counts every attempt it sends (the ``requests``
+    and ``retries`` of :class:`LLMStats`). ``client`` may be given instead: an ``openai.OpenAI``
+    (tests, custom transports), whose attempts count one per call. ``sleep`` is what waits
+    between the attempts made here (after a 200 whose body is not a completion).
     """
 
     def __init__(
@@ -171,6 +151,8 @@ class LLMRewriter:
         self._fatal: str | None = None
         self._drop_params: set[str] = set()
         self._slots = request_slots(config.llm_base_url, config.llm_model, config.concurrency)
+        #: per thread: attempts sent by the current client call, and spent on this request
+        self._local = threading.local()
 
     # -- client ------------------------------------------------------------------------
     @property
@@ -183,9 +165,21 @@ class LLMRewriter:
                     base_url=self.config.llm_base_url or None,
                     api_key=self._api_key() or _PLACEHOLDER_KEY,
                     timeout=self.config.timeout_s,
-                    max_retries=0,
+                    max_retries=self.config.max_attempts - 1,
+                    http_client=openai.DefaultHttpxClient(
+                        event_hooks={"request": [self._on_request]}
+                    ),
                 )
             return self._client
+
+    def _on_request(self, request: Any) -> None:
+        """httpx request hook (runs in the sending thread): one attempt of the client's."""
+        self.stats.add("requests")
+        local = self._local
+        sent = getattr(local, "sent", 0)
+        if sent:
+            self.stats.add("retries")  # the client retrying within one call
+        local.sent = sent + 1
 
     def _api_key(self) -> str | None:
         return os.environ.get(self.config.api_key_env) or None
@@ -269,53 +263,49 @@ class LLMRewriter:
         return kw
 
     def _send(self, messages: list[dict[str, str]], seed: int | None, n_turns: int) -> dict:
-        """One completion, with up to ``max_attempts`` attempts: tenacity waits between them
-        (exponential backoff with jitter, at least the server's ``Retry-After``)."""
+        """One completion within ``max_attempts`` attempts, the client's retries included.
+
+        The client retries failed HTTP exchanges itself (backoff, ``Retry-After``, which statuses
+        are worth it). A 200 whose body is not a completion it hands back as a success, so that
+        one is retried here, by tenacity, with jittered exponential backoff: half of
+        ``backoff_base_s * 2**(n-1)`` (at most ``backoff_max_s``) fixed, half random.
+        """
         if self._fatal:
             raise LLMError(self._fatal)
         cfg = self.config
+        local = self._local
+        local.spent = 0
         half_base, half_max = cfg.backoff_base_s / 2, cfg.backoff_max_s / 2
-        # half the exponential delay fixed, half random: delays jittered in [0.5, 1] x backoff
-        backoff = tenacity.wait_exponential(
-            multiplier=half_base, max=half_max
-        ) + tenacity.wait_random_exponential(multiplier=half_base, max=half_max)
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            after = state.outcome.exception().retry_after_s if state.outcome else None
-            delay = backoff(state)
-            return delay if after is None else max(delay, min(after, cfg.max_retry_after_s))
-
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(cfg.max_attempts),
-            wait=wait,
-            retry=tenacity.retry_if_exception_type(_Retryable),
+            stop=lambda state: local.spent >= cfg.max_attempts,
+            wait=tenacity.wait_exponential(multiplier=half_base, max=half_max)
+            + tenacity.wait_random_exponential(multiplier=half_base, max=half_max),
+            retry=tenacity.retry_if_exception_type(_NotACompletion),
             sleep=self._sleep,
             before_sleep=self._count_retry,
             reraise=True,
         )
         try:
             return retrying(self._attempt, messages, seed, n_turns)
-        except _Retryable as exc:
-            raise LLMError(f"gave up after {cfg.max_attempts} attempts: {exc}") from None
+        except _NotACompletion as exc:
+            raise LLMError(f"gave up after {local.spent} attempts: {exc}") from None
 
     def _count_retry(self, state: tenacity.RetryCallState) -> None:
         self.stats.add("retries")
         why = state.outcome.exception() if state.outcome else None
         delay = state.next_action.sleep if state.next_action else 0.0
-        log.info("LLM attempt %d failed (%s); retrying in %.2f s", state.attempt_number, why, delay)
+        log.info("LLM answer unusable (%s); retrying in %.2f s", why, delay)
 
     def _attempt(self, messages: list[dict[str, str]], seed: int | None, n_turns: int) -> dict:
-        """One attempt; a rejected optional parameter is dropped and the request sent again
-        (a changed request, not a failed attempt). Raises :class:`_Retryable` for failures
-        worth another attempt, :class:`LLMError` for the others."""
+        """One client call; a rejected optional parameter is dropped and the request sent again
+        (a changed request, not a failed attempt). Raises :class:`_NotACompletion` for a 200
+        that is not a completion, :class:`LLMError` for everything else that failed."""
         import openai
 
         while True:
             kwargs = self._kwargs(messages, seed, n_turns)
             try:
-                with self._slots:
-                    self.stats.add("requests")
-                    response = self.client.chat.completions.create(**kwargs)
+                response = self._create(kwargs)
             except openai.BadRequestError as exc:
                 param = self._unsupported_param(exc, kwargs)
                 if param is None:
@@ -323,22 +313,36 @@ class LLMRewriter:
                 log.warning("server rejected %r; sending requests without it from now on", param)
                 with self._lock:
                     self._drop_params.add(param)
+                self._local.spent -= 1
                 continue
             except (openai.OpenAIError, ValueError) as exc:
-                raise self._classify(exc) from None
+                raise self._failure(exc) from None
             if not hasattr(response, "choices"):  # a 200 with a non-JSON content type
                 body = clip_text(str(response), 120)
-                raise _Retryable(
+                raise _NotACompletion(
                     self._scrub(
                         f"server answered 200 with something other than a completion: {body!r}"
                     )
                 )
             return _answer(response)
 
-    def _classify(self, exc: Exception) -> Exception:
-        """The error to raise for a failed request: auth and not-found errors are fatal for
-        every later dialogue too; 408/409/425/429, 5xx, timeouts, connection errors,
-        unreadable responses and 200s whose body is not JSON are worth another attempt."""
+    def _create(self, kwargs: dict[str, Any]) -> Any:
+        """One chat completion call, in a slot, allowing the client the attempts left."""
+        local = self._local
+        local.sent = 0
+        client = self.client
+        left = self.config.max_attempts - local.spent
+        try:
+            with self._slots:
+                call = client.with_options(max_retries=max(0, left - 1))
+                return call.chat.completions.create(**kwargs)
+        finally:
+            local.spent += max(1, local.sent)  # a given client has no hook: one per call
+
+    def _failure(self, exc: Exception) -> Exception:
+        """The error to raise once the client has given up: auth and not-found errors are fatal
+        for every later dialogue too; a 200 that is not a completion (unreadable, not JSON) is
+        worth another attempt; anything else ends the request, naming the attempts spent."""
         import openai
 
         cfg = self.config
@@ -355,19 +359,23 @@ class LLMRewriter:
             )
             return LLMError(self._fatal)
         if isinstance(exc, openai.APIStatusError):
-            if not _retryable_status(exc.status_code):
-                return LLMError(self._describe(exc, "server error"))
-            return _Retryable(self._describe(exc, "server error"), retry_after_s(exc))
-        if isinstance(exc, openai.APITimeoutError):
-            return _Retryable(f"request timed out after {cfg.timeout_s:g} s")
-        if isinstance(exc, openai.APIConnectionError):
-            return _Retryable(self._scrub(f"cannot connect to the server: {exc.__cause__ or exc}"))
-        if isinstance(exc, openai.OpenAIError):  # unreadable response and the like
-            return _Retryable(
+            why = self._describe(exc, "server error")
+        elif isinstance(exc, openai.APITimeoutError):
+            why = f"request timed out after {cfg.timeout_s:g} s"
+        elif isinstance(exc, openai.APIConnectionError):
+            why = self._scrub(f"cannot connect to the server: {exc.__cause__ or exc}")
+        elif isinstance(exc, openai.OpenAIError):  # unreadable response and the like
+            return _NotACompletion(
                 self._scrub(f"bad response: {type(exc).__name__}: {clip_text(str(exc), 200)}")
             )
-        # HTTP 200 whose body is not JSON: a server (or proxy) fault
-        return _Retryable(self._scrub(f"server answered 200 with a body that is not JSON: {exc}"))
+        else:  # HTTP 200 whose body is not JSON: a server (or proxy) fault
+            return _NotACompletion(
+                self._scrub(f"server answered 200 with a body that is not JSON: {exc}")
+            )
+        spent = self._local.spent
+        return LLMError(
+            f"gave up after {spent} attempts: {why}" if spent >= cfg.max_attempts else why
+        )
 
     def _describe(self, exc: Any, what: str) -> str:
         status = getattr(exc, "status_code", None)
@@ -386,16 +394,9 @@ class LLMRewriter:
         return None
 
 
-class _Retryable(Exception):
-    """A failed attempt worth another one; the message says why (already scrubbed)."""
-
-    def __init__(self, why: str, retry_after_s: float | None = None) -> None:
-        super().__init__(why)
-        self.retry_after_s = retry_after_s
-
-
-def _retryable_status(status: int) -> bool:
-    return status in (408, 409, 425, 429) or status >= 500
+class _NotACompletion(Exception):
+    """An HTTP 200 whose body is not a chat completion (the message, already scrubbed, says what
+    came): a server or proxy fault the client does not retry, so it is retried here."""
 
 
 def _answer(response: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from duplexsynth.schemas.records import (
     make_reject,
 )
 from duplexsynth.schemas.rng import dialogue_rng
+from duplexsynth.worker_local import WorkerLocal
 
 STAGE = "rewrite"
 
@@ -185,12 +186,14 @@ def _rewrite_llm(
     ).with_params(STAGE, params)
 
 
-class RewriteProcessor:
+class RewriteProcessor(WorkerLocal):
     """Picklable processor for ``DialogueStage`` and the batching LLM transform.
 
     ``setup()`` builds the LLM client once per worker (nothing is built at construction, and
     the client is never pickled).
     """
+
+    worker_local = {"_rewriter": None, "_client": None}
 
     def __init__(self, config: RewriteConfig, seed: int, client: Any | None = None) -> None:
         self.config = config
@@ -215,9 +218,3 @@ class RewriteProcessor:
         if self.config.uses_llm and self._rewriter is None:
             self.setup()
         return rewrite_dialogue(dialogue, self.config, self.seed, client=self._rewriter)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_rewriter"] = None
-        state["_client"] = None
-        return state

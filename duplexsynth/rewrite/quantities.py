@@ -99,11 +99,16 @@ def currency(t: str) -> str:
     return t
 
 
+def _two_numbers(word: str, after: str = "") -> Callable[[re.Match[str]], str]:
+    """The replacement "<first number> <word> <second number><after>" ("three to five")."""
+    return lambda m: f"{number_words(m.group(1))} {word} {number_words(m.group(2))}{after}"
+
+
 def percent(t: str) -> str:
     """Percentages: "5%" "3.5 %" "10-20%" "5 to 10%"."""
     t = re_sub(
         rf"(?<![\w.])({NUM})\s?%?\s?(?:-|–|to)\s?({NUM})\s?%",
-        lambda m: f"{number_words(m.group(1))} to {number_words(m.group(2))} percent",
+        _two_numbers("to", " percent"),
         t,
     )
     return re_sub(rf"(?<![\w.])({NUM})\s?%", lambda m: f"{number_words(m.group(1))} percent", t)
@@ -158,7 +163,7 @@ def arithmetic(t: str) -> str:
     "3 * 4" -> "... times ...", "#5" -> "number 5", "3:2" -> "three to two"."""
     t = re_sub(
         rf"(?<![\w.])({NUM})\s?[x×]\s?({NUM})(?![\w.])",
-        lambda m: f"{number_words(m.group(1))} by {number_words(m.group(2))}",
+        _two_numbers("by"),
         t,
     )
     t = re_sub(rf"(?<![\w.])({NUM})[x×](?![\w])", lambda m: f"{number_words(m.group(1))} times", t)
@@ -237,7 +242,7 @@ def ranges(t: str) -> str:
     """Ranges: "3-5" "10–20" "3 - 5" -> "three to five"."""
     return re_sub(
         rf"(?<![\w.-])({NUM})\s?[-–]\s?({NUM})(?![\w]|\.\d|-)",
-        lambda m: f"{number_words(m.group(1))} to {number_words(m.group(2))}",
+        _two_numbers("to"),
         t,
     )
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from duplexsynth.rewrite.lexicon import ABBREVIATIONS, COMMON_STARTERS, FILLERS, NUMBER_STARTERS
@@ -116,19 +116,28 @@ def trim_words(text: str, max_words: int) -> str:
     """
     if word_count(text) <= max_words:
         return text
+    kept, total = leading_sentences(split_sentences(text), word_count, max_words)
+    if len(kept) == 1 and total > max_words:
+        return _cut_clause(kept[0], max_words)
+    return " ".join(kept)
+
+
+def leading_sentences(
+    sentences: Iterable[str], count: Callable[[str], int], max_words: int
+) -> tuple[list[str], int]:
+    """The first ``sentences`` that fit in ``max_words`` words by ``count`` (at least one, even a
+    longer one), and their words; it stops once the cap is reached. Shared by every language."""
     kept: list[str] = []
     total = 0
-    for sentence in split_sentences(text):
-        n = word_count(sentence)
+    for sentence in sentences:
+        n = count(sentence)
         if kept and total + n > max_words:
             break
         kept.append(sentence)
         total += n
         if total >= max_words:
             break
-    if len(kept) == 1 and total > max_words:
-        return _cut_clause(kept[0], max_words)
-    return " ".join(kept)
+    return kept, total
 
 
 def insert_fillers(text: str, rng: Any, rate: float) -> tuple[str, list[dict[str, Any]]]:

@@ -33,6 +33,7 @@ import unicodedata
 from typing import Any
 
 from duplexsynth.lang import has_han, word_tokens
+from duplexsynth.rewrite.rules import leading_sentences
 
 ZH_RULES_VERSION = "zh-rules-1"
 
@@ -278,15 +279,7 @@ def trim_zh(text: str, max_words: int) -> str:
     """Whole sentences of ``text`` within ``max_words`` jieba words (at least one sentence)."""
     if word_count_zh(text) <= max_words:
         return text
-    kept: list[str] = []
-    total = 0
-    for sentence in split_sentences_zh(text):
-        n = word_count_zh(sentence)
-        if kept and total + n > max_words:
-            break
-        kept.append(sentence)
-        total += n
-    return "".join(kept)
+    return "".join(leading_sentences(split_sentences_zh(text), word_count_zh, max_words)[0])
 
 
 def insert_fillers_zh(text: str, rng: Any, rate: float) -> tuple[str, list[dict[str, Any]]]:

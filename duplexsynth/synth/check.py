@@ -175,7 +175,7 @@ def check_bank(
                 heard.append(transcript)
                 wers.append(word_error_rate(text, transcript))
         audio = np.concatenate(clips) if clips else np.zeros(0, np.float32)
-        audio_s = len(audio) / config.sample_rate
+        audio_s = len(audio) / config.sample_rate_hz
         res = VoiceResult(
             voice=voice.id,
             backend=voice.backend,
@@ -183,7 +183,7 @@ def check_bank(
             audio_s=round(audio_s, 3),
             rtf=round(elapsed / audio_s, 4) if audio_s else float("inf"),
             wer=round(float(np.mean(wers)), 4) if wers else None,
-            pitch_hz=pitch_hz(audio, config.sample_rate),
+            pitch_hz=pitch_hz(audio, config.sample_rate_hz),
             failures=failures,
             transcripts=heard,
         )
@@ -197,7 +197,7 @@ def check_bank(
             problems.append(
                 f"{voice.id}: WER {res.wer:.2f} > {thresholds.max_wer} (heard {heard!r})"
             )
-    pairs = _pairs(audio_by_voice, results, config.sample_rate, thresholds, embedder)
+    pairs = _pairs(audio_by_voice, results, config.sample_rate_hz, thresholds, embedder)
     for p in pairs:
         if not p.distinct:
             problems.append(f"voices {p.a} and {p.b} sound alike: {_pair_text(p)}")

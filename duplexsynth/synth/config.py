@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
-from duplexsynth.config import StageConfig, setting
+from duplexsynth.config import Seconds, StageConfig, folder, setting
 from duplexsynth.lang import LANGUAGE_CHOICES, VOICED_LANGUAGES
 
 #: listener tokens synthesized once per voice and attached to every row as ``backchannels``
@@ -74,10 +74,11 @@ class SynthConfig(StageConfig):
         flag=True,
         min_length=1,
     )
-    sample_rate: int = setting(
+    sample_rate_hz: int = setting(
         24000,
         "Output sample rate in Hz (24 kHz = Mimi's rate); engines' audio is resampled with soxr.",
-        flag=True,
+        flag="--sample-rate",
+        old_key="sample_rate",
         ge=8000,
         le=192000,
     )
@@ -100,12 +101,8 @@ class SynthConfig(StageConfig):
     max_words_per_s: float = setting(7.0, "QC: fastest speaking rate accepted (words/s).")
     min_chars_per_s: float = setting(2.0, "QC: slowest rate accepted (characters/s).", gt=0)
     max_chars_per_s: float = setting(35.0, "QC: fastest rate accepted (characters/s).")
-    slow_slack_s: float = setting(
-        1.0, "QC: seconds of slack before a turn counts as too slow.", ge=0
-    )
-    fast_slack_s: float = setting(
-        0.25, "QC: seconds of slack before a turn counts as too fast.", ge=0
-    )
+    slow_slack_s: Seconds = setting(1.0, "QC: seconds of slack before a turn counts as too slow.")
+    fast_slack_s: Seconds = setting(0.25, "QC: seconds of slack before a turn counts as too fast.")
     clip_level: float = setting(0.99, "QC: sample magnitude that counts as clipped.", gt=0, le=1)
     max_clipped_fraction: float = setting(
         0.001, "QC: highest share of clipped samples accepted.", ge=0, lt=1
@@ -133,18 +130,12 @@ class SynthConfig(StageConfig):
         "(at least one exchange) instead of rejecting the whole dialogue.",
         flag=True,
     )
-    cosyvoice_model: str | None = setting(
-        None,
+    cosyvoice_model: str | None = folder(
         "Local CosyVoice 2/3 model folder (e.g. pretrained_models/CosyVoice2-0.5B) for voices "
-        "with backend `cosyvoice`; runs on the GPU when torch sees one.",
-        flag=True,
-        click_type="dir",
+        "with backend `cosyvoice`; runs on the GPU when torch sees one."
     )
-    cosyvoice_repo: str | None = setting(
-        None,
-        "CosyVoice source checkout to import from, when it is not installed in the environment.",
-        flag=True,
-        click_type="dir",
+    cosyvoice_repo: str | None = folder(
+        "CosyVoice source checkout to import from, when it is not installed in the environment."
     )
     cosyvoice_fp16: bool = setting(False, "Half precision for CosyVoice (GPU only).", flag=True)
     tts_base_url: str | None = setting(
@@ -176,12 +167,8 @@ class SynthConfig(StageConfig):
         "nothing twice).",
         flag=True,
     )
-    cache_dir: str | None = setting(
-        None,
-        "Cache root for synthesized audio [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth].",
-        flag=True,
-        click_type="dir",
-        show_default=False,
+    cache_dir: str | None = folder(
+        "Cache root for synthesized audio [default: $DUPLEXSYNTH_CACHE or ~/.cache/duplexsynth]."
     )
     backchannels: tuple[str, ...] = setting(
         DEFAULT_BACKCHANNELS, "Listener tokens synthesized once per voice (English)."

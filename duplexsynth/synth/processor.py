@@ -34,6 +34,7 @@ from duplexsynth.synth.config import SynthConfig
 from duplexsynth.synth.engine import Synthesizer, Utterance
 from duplexsynth.synth.qc import QCFailure
 from duplexsynth.synth.voices import Voice, VoiceBank, load_voice_bank
+from duplexsynth.worker_local import WorkerLocal
 
 STAGE = "synth"
 
@@ -145,7 +146,7 @@ def synthesize_dialogue(
             v.id: {**v.describe(), "engine": synthesizer.engine_version(v.backend)}
             for v in sorted({assistant.id: assistant, user.id: user}.values(), key=lambda v: v.id)
         },
-        "sample_rate": config.sample_rate,
+        "sample_rate": config.sample_rate_hz,
         "loudness_lufs": config.loudness_lufs,
         "max_true_peak_dbfs": config.max_true_peak_dbfs,
         "trim_silence": config.trim_silence,
@@ -203,7 +204,7 @@ def _backchannels(
     return tuple(out), dropped
 
 
-class SynthProcessor:
+class SynthProcessor(WorkerLocal):
     """Picklable per-dialogue processor for :class:`~duplexsynth.pipelines.stage.DialogueStage`.
 
     Construction only reads and checks the voice banks, one per voiced language of
@@ -211,6 +212,8 @@ class SynthProcessor:
     Chinese, each dialogue voiced in its own); :meth:`setup` (once per worker) loads the engines.
     ``backends`` injects ready backend objects by name (tests, benchmarks).
     """
+
+    worker_local = {"_synths": {}}  # engines never travel; each worker loads its own in setup()
 
     def __init__(
         self,
@@ -231,11 +234,6 @@ class SynthProcessor:
         self.bank = self.banks[first]
         self._backends = backends
         self._synths: dict[str, Synthesizer] = {}
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_synths"] = {}  # models never travel; each worker loads its own in setup()
-        return state
 
     def setup(self) -> None:
         for lang, bank in self.banks.items():

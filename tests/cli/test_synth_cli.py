@@ -124,7 +124,7 @@ def test_cli_synthesizes_distinct_user_voices_and_the_assistant(
 def test_cli_config_file_and_flags(rewritten_root: Path, tmp_path: Path) -> None:
     cfg = tmp_path / "run.yaml"
     cfg.write_text(
-        "synth:\n  voice_bank: espeak\n  sample_rate: 16000\n  backchannels: ['Yeah.']\n  stop_commands: ['Hold on.']\n"
+        "synth:\n  voice_bank: espeak\n  sample_rate_hz: 16000\n  backchannels: ['Yeah.']\n  stop_commands: ['Hold on.']\n"
     )
     out = tmp_path / "out"
     _run(

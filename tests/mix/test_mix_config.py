@@ -64,3 +64,17 @@ def test_backchannel_level_as_rms_ratio() -> None:
 def test_bad_values_name_the_knob(values: dict, needle: str) -> None:
     with pytest.raises(ValueError, match=needle):
         MixConfig.from_dict(values)
+
+
+def test_the_preset_controlled_knobs_are_the_presets_knobs_and_their_help_names_them() -> None:
+    knobs = {
+        name
+        for name, info in MixConfig.model_fields.items()
+        if (info.json_schema_extra or {}).get("doc_default") == "preset"
+    }
+    assert knobs == set(PRESET_KNOBS)
+    for name in knobs:
+        info = MixConfig.model_fields[name]
+        assert info.default is None  # filled from the preset
+        natural = PRESETS["natural"][name]
+        assert info.description.endswith("]") and f"natural {natural}," in info.description

@@ -93,7 +93,7 @@ def test_turn_audio_and_lexicon_dropped_unless_asked(written: Path, tmp_path: Pa
 
 
 def test_resamples_to_the_configured_rate(say, tmp_path: Path) -> None:
-    cfg = WriteConfig(sample_rate=16000)
+    cfg = WriteConfig(sample_rate_hz=16000)
     kept, _ = finalize_rows([make_dialogue(say, 1).to_row()], cfg)
     write_dialogue_rows(tmp_path, kept, cfg)
     row = io.read_folder_rows(tmp_path / "dialogues")[0]
@@ -141,7 +141,7 @@ def test_write_config_validation() -> None:
     with pytest.raises(ValueError, match="bogus"):
         WriteConfig.from_dict({"bogus": 1})
     with pytest.raises(ValueError, match="sample_rate"):
-        WriteConfig.from_dict({"sample_rate": 12})
+        WriteConfig.from_dict({"sample_rate_hz": 12})
     assert WriteConfig.from_dict(WriteConfig().to_dict()) == WriteConfig()
 
 

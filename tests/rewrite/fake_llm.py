@@ -174,6 +174,7 @@ class FakeLLM:
                     "body": body,
                     "headers": {k.lower(): v for k, v in h.headers.items()},
                     "path": h.path,
+                    "t": time.monotonic(),
                 }
             )
             key = json.dumps(dialogue_of(body), sort_keys=True)

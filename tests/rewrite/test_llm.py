@@ -13,7 +13,7 @@ from fake_llm import FakeLLM, Reply, dialogue_of, good_answer
 from rewrite_helpers import SECRET, dialogue, llm_config
 
 from duplexsynth.rewrite import prompt as prompts
-from duplexsynth.rewrite.llm import LLMRewriter, check_answer, extract_json, retry_after_s, scrub
+from duplexsynth.rewrite.llm import LLMRewriter, check_answer, extract_json, scrub
 from duplexsynth.rewrite.process import rewrite_dialogue
 from duplexsynth.schemas.records import Dialogue, Reject
 
@@ -127,13 +127,32 @@ def test_too_long_and_wrong_speaker_are_invalid(fake: FakeLLM, tmp_path: Path) -
 
 
 # --------------------------------------------------------------------------- resilience
+def _gaps_s(fake: FakeLLM) -> list[float]:
+    """Seconds between consecutive requests the server received."""
+    times = [r["t"] for r in fake.requests]
+    return [b - a for a, b in zip(times, times[1:])]
+
+
 def test_429_honours_retry_after(fake: FakeLLM, tmp_path: Path) -> None:
     rw = _rewriter(fake, tmp_path)
     out = _run(dialogue(6, "Is the walrus big?", "Very."), rw)
     assert isinstance(out, Dialogue)
     assert fake.count == 2
-    assert rw._sleep == [pytest.approx(1.0)]  # Retry-After: 1 beats the 0.05 s backoff cap
-    assert rw.stats.snapshot()["retries"] == 1
+    assert _gaps_s(fake)[0] >= 0.95  # the client waited out Retry-After: 1
+    assert rw._sleep == []  # the client's retry, not one of ours...
+    assert rw.stats.snapshot() == {"requests": 2, "retries": 1, "cache_hits": 0}  # ...yet counted
+
+
+def test_retry_after_ms_is_honoured(fake: FakeLLM, tmp_path: Path) -> None:
+    def limited(body, n_seen):
+        if n_seen == 0:
+            return Reply(status=429, headers={"retry-after-ms": "700"}, error="slow down")
+        return Reply(content=good_answer(dialogue_of(body)))
+
+    fake.override = limited
+    rw = _rewriter(fake, tmp_path)
+    assert isinstance(_run(dialogue(15, "Is the otter quick?", "Yes."), rw), Dialogue)
+    assert fake.count == 2 and _gaps_s(fake)[0] >= 0.65
 
 
 def test_5xx_backs_off_exponentially_then_rejects(fake: FakeLLM, tmp_path: Path) -> None:
@@ -142,8 +161,28 @@ def test_5xx_backs_off_exponentially_then_rejects(fake: FakeLLM, tmp_path: Path)
     assert isinstance(out, Reject) and out.reason == "llm_error"
     assert "gave up after 3 attempts" in out.detail and "(500)" in out.detail
     assert fake.count == 3
-    first, second = rw._sleep
-    assert 0.005 <= first <= 0.01 <= second <= 0.02  # base 0.01 s doubling, jittered in [0.5, 1]
+    assert rw.stats.snapshot() == {"requests": 3, "retries": 2, "cache_hits": 0}
+    first, second = _gaps_s(fake)
+    assert first >= 0.3 and second >= 0.6  # the client's backoff: 0.5 s, then 1 s, jittered
+
+
+def test_attempts_are_shared_between_the_client_and_bad_bodies(
+    fake: FakeLLM, tmp_path: Path
+) -> None:
+    # a 500 (the client retries), then a 200 that is HTML (retried here), then a 500 again
+    def mixed(body, n_seen):
+        if n_seen == 1:
+            return Reply(raw="<html>busy</html>", content_type="text/html")
+        return Reply(status=500, error="internal error")
+
+    fake.override = mixed
+    rw = _rewriter(fake, tmp_path, max_attempts=3)
+    out = _run(dialogue(16, "Is the kestrel near?", "Yes."), rw)
+    assert isinstance(out, Reject) and out.reason == "llm_error"
+    assert fake.count == 3  # not 3 client calls of 3 attempts each
+    assert "gave up after 3 attempts" in out.detail and "(500)" in out.detail
+    assert rw.stats.snapshot() == {"requests": 3, "retries": 2, "cache_hits": 0}
+    assert len(rw._sleep) == 1  # the one wait that was ours: after the HTML page
 
 
 def test_slow_server_times_out(tmp_path: Path) -> None:
@@ -163,7 +202,8 @@ def test_connection_refused_is_llm_error(tmp_path: Path) -> None:
     rw = LLMRewriter(cfg, sleep=_Sleeps())
     out = _run(dialogue(9, "Anyone there?", "No."), rw)
     assert isinstance(out, Reject) and out.reason == "llm_error"
-    assert "cannot connect" in out.detail and len(rw._sleep) == 1
+    assert "cannot connect" in out.detail and "gave up after 2 attempts" in out.detail
+    assert rw.stats.snapshot()["retries"] == 1 and rw._sleep == []  # the client retried
 
 
 def test_unsupported_response_format_is_dropped(fake: FakeLLM, tmp_path: Path) -> None:
@@ -177,6 +217,8 @@ def test_unsupported_response_format_is_dropped(fake: FakeLLM, tmp_path: Path) -
     assert isinstance(_run(dialogue(10, "Hi.", "Hello."), rw), Dialogue)
     assert isinstance(_run(dialogue(11, "Bye.", "Goodbye."), rw), Dialogue)
     assert ["response_format" in r["body"] for r in fake.requests] == [True, False, False]
+    # the rejected request was sent (and counted) but is no retry and spends no attempt
+    assert rw.stats.snapshot() == {"requests": 3, "retries": 0, "cache_hits": 0}
 
 
 def test_json_schema_response_format(fake: FakeLLM, tmp_path: Path) -> None:
@@ -258,6 +300,15 @@ def test_cache_key_covers_prompt_version_model_and_params(
     assert fake.count == 6
 
 
+def test_cache_key_did_not_move_with_the_retry_rework() -> None:
+    """The key of a request, as computed before the client took over the retries (commit
+    65e6d3f): retry settings are not part of it, so a rerun still replays a user's cache."""
+    rw = LLMRewriter(llm_config("http://127.0.0.1:9/v1", None, max_attempts=7))
+    assert rw.cache_key([{"role": "user", "content": "Hi."}], 7) == (
+        "c958e720ea03f0f3a2f30669040a707ce56b12ee5885ad6f18b9640ae66349a8"
+    )
+
+
 def test_transport_errors_are_not_cached(fake: FakeLLM, tmp_path: Path) -> None:
     d = dialogue(41, "Is the falcon here?", "Yes.")
     assert _run(d, _rewriter(fake, tmp_path, max_attempts=1)).reason == "llm_error"
@@ -305,22 +356,6 @@ def test_scrub_removes_keys_and_tokens() -> None:
     text = f"key {SECRET} masked sk-abc1***xyz Authorization: Bearer abc.def"
     out = scrub(text, SECRET)
     assert SECRET not in out and "sk-abc1" not in out and "abc.def" not in out
-
-
-def test_retry_after_parsing() -> None:
-    class _Resp:
-        def __init__(self, headers):
-            self.headers = headers
-
-    class _Exc(Exception):
-        def __init__(self, headers):
-            self.response = _Resp(headers)
-
-    assert retry_after_s(_Exc({"retry-after": "3"})) == 3.0
-    assert retry_after_s(_Exc({"retry-after-ms": "250"})) == 0.25
-    assert retry_after_s(_Exc({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
-    assert retry_after_s(_Exc({})) is None
-    assert retry_after_s(ValueError()) is None
 
 
 @pytest.mark.parametrize(

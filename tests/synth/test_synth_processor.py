@@ -237,12 +237,12 @@ def test_preflight_names_missing_backend_settings(tmp_path) -> None:
 
 
 def test_config_round_trip_and_errors() -> None:
-    c = SynthConfig(sample_rate=16000, backchannels=("Yeah.",))
+    c = SynthConfig(sample_rate_hz=16000, backchannels=("Yeah.",))
     assert SynthConfig.from_dict(c.to_dict()) == c
     with pytest.raises(ValueError, match="unknown synth option"):
         SynthConfig.from_dict({"sample_rat": 1})
     with pytest.raises(ValueError, match="sample_rate"):
-        SynthConfig.from_dict({"sample_rate": 10})
+        SynthConfig.from_dict({"sample_rate_hz": 10})
     with pytest.raises(ValueError, match="asr_check"):
         SynthConfig.from_dict({"asr_check": "yes"})
     with pytest.raises(ValueError, match="backchannels"):

@@ -2,46 +2,31 @@
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
+from duplexsynth.align.base import AsrAligner
+
 if TYPE_CHECKING:
-    from duplexsynth.align.base import AsrAligner
     from duplexsynth.align.config import AlignConfig
+
+#: backend name -> (module, class) of the recogniser-based aligners, imported when used
+ASR_BACKENDS: dict[str, tuple[str, str]] = {
+    "faster-whisper": ("duplexsynth.align.backends.faster_whisper", "FasterWhisperAligner"),
+    "whisper-timestamped": ("duplexsynth.align.backends.whisper_ts", "WhisperTimestampedAligner"),
+}
 
 
 def make_asr_aligner(backend: str, config: AlignConfig) -> AsrAligner:
-    """A (not yet loaded) recogniser-based aligner for ``backend`` configured from ``config``."""
-    common = dict(
-        language=config.language,
-        beam_size=config.beam_size,
-        vad=config.vad,
-        vad_min_duration_s=config.vad_min_duration_s,
-        prompt_with_text=config.prompt_with_text,
-        min_match_ratio=config.min_match_ratio,
-        min_heard_fraction=config.min_heard_fraction,
-        max_wer=config.max_wer,
-        trim_to_sound=config.trim_to_sound,
-        silence_db=config.silence_db,
-        min_pause_s=config.min_pause_s,
-    )
-    if backend == "faster-whisper":
-        from duplexsynth.align.backends.faster_whisper import FasterWhisperAligner
-
-        return FasterWhisperAligner(
-            config.model_for(backend),
-            device=config.device,
-            compute_type=config.compute_type,
-            cpu_threads=config.cpu_threads,
-            **common,
-        )
-    if backend == "whisper-timestamped":
-        from duplexsynth.align.backends.whisper_ts import WhisperTimestampedAligner
-
-        return WhisperTimestampedAligner(
-            config.model_for(backend),
-            device=config.device,
-            download_root=config.whisper_download_root,
-            vad_method=config.vad_method,
-            **common,
-        )
-    raise ValueError(f"{backend!r} is not a speech-recognition backend")
+    """A (not yet loaded) recogniser-based aligner for ``backend`` configured from ``config``:
+    the options every recogniser takes (named as in ``AlignConfig``) and the backend's own
+    (its ``config_keys``)."""
+    if backend not in ASR_BACKENDS:
+        raise ValueError(f"{backend!r} is not a speech-recognition backend")
+    module, name = ASR_BACKENDS[backend]
+    aligner: type[AsrAligner] = getattr(importlib.import_module(module), name)
+    shared = [f.name for f in fields(AsrAligner) if f.init and f.name != "model"]
+    options = {name: getattr(config, name) for name in shared}
+    options.update({arg: getattr(config, key) for arg, key in aligner.config_keys.items()})
+    return aligner(config.model_for(backend), **options)

@@ -10,6 +10,7 @@ Recognised words are mapped onto the known text by :mod:`duplexsynth.align.textm
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,8 @@ class FasterWhisperAligner(AsrAligner):
     """Recognise with faster-whisper (word timestamps) and map the words onto the text."""
 
     name = METHOD
+    described = ("compute_type",)
+    config_keys = {"device": "device", "compute_type": "compute_type", "cpu_threads": "cpu_threads"}
 
     def __init__(
         self,
@@ -51,19 +54,8 @@ class FasterWhisperAligner(AsrAligner):
         self.device = device
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
-        self._model = None
 
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_model"] = None  # loaded again on the worker
-        return state
-
-    def describe(self) -> dict:
-        return {**super().describe(), "compute_type": self.compute_type}
-
-    def load(self) -> None:
-        if self._model is not None:
-            return
+    def open_model(self) -> Any:
         try:
             from faster_whisper import WhisperModel
         except ImportError as exc:
@@ -76,7 +68,7 @@ class FasterWhisperAligner(AsrAligner):
                 "point --whisper-model at a multilingual CTranslate2 Whisper model"
             )
         try:
-            self._model = WhisperModel(
+            return WhisperModel(
                 path,
                 device=self.device,
                 compute_type=self.compute_type,

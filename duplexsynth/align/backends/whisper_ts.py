@@ -63,6 +63,12 @@ class WhisperTimestampedAligner(AsrAligner):
     """
 
     name = METHOD
+    described = ("vad_method",)
+    config_keys = {
+        "device": "device",
+        "download_root": "whisper_download_root",
+        "vad_method": "vad_method",
+    }
 
     def __init__(
         self,
@@ -79,28 +85,21 @@ class WhisperTimestampedAligner(AsrAligner):
         self.download_root = download_root
         self.vad_method = vad_method
         self._module = module
-        self._model = None
 
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_model"] = None
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
         if state.get("_module") is not None and getattr(state["_module"], "__name__", "") == (
             "whisper_timestamped"
         ):
             state["_module"] = None  # the real module is imported again on the worker
         return state
 
-    def describe(self) -> dict:
-        return {**super().describe(), "vad_method": self.vad_method}
-
-    def load(self) -> None:
-        if self._model is not None:
-            return
+    def open_model(self) -> Any:
         if self._module is None:
             self._module = import_whisper_timestamped()
         model = os.path.expanduser(self.model)
         try:
-            self._model = self._module.load_model(
+            loaded = self._module.load_model(
                 model, device=self.device, download_root=self.download_root
             )
         except Exception as exc:
@@ -108,7 +107,8 @@ class WhisperTimestampedAligner(AsrAligner):
                 f"cannot load whisper-timestamped model {self.model!r}: {exc}; pass --whisper-model "
                 "a local openai-whisper checkpoint (.pt) or place it in the download root"
             ) from exc
-        apply_alignment_heads(self._model, f"{model}.alignment_heads.json")
+        apply_alignment_heads(loaded, f"{model}.alignment_heads.json")
+        return loaded
 
     def transcribe(self, audio_16k: np.ndarray, text: str) -> list[HeardWord]:
         self.load()

@@ -162,7 +162,7 @@ def load_stage_config(
     from duplexsynth.config import cli_fields
 
     values = dict(base or {})
-    values.update(read_config_file(config_path).get(section) or {})
+    values.update(config_cls.upgrade_keys(read_config_file(config_path).get(section) or {}))
     for name, value in passed_options(ctx, list(cli_fields(config_cls))).items():
         values[name] = list(value) if isinstance(value, tuple) else value
     if not values:

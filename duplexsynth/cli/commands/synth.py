@@ -33,6 +33,6 @@ def command(args: StageArgs) -> StagePlan:
             "voice_bank": bank.source,
             "assistant_voice": bank.assistant,
             "user_voices": len(bank.user_pool()),
-            "sample_rate": args.config.sample_rate,
+            "sample_rate": args.config.sample_rate_hz,
         },
     )

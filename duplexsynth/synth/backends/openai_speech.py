@@ -26,19 +26,21 @@ from duplexsynth.synth.backends.base import (
     float_audio,
 )
 from duplexsynth.synth.textnorm import speakable
+from duplexsynth.worker_local import WorkerLocal
 
 RESPONSE_FORMATS = ("wav", "flac", "pcm")
 #: OpenAI's raw ``pcm`` format: 24 kHz, 16-bit little-endian, mono
 PCM_RATE = 24000
 
 
-class OpenAISpeechBackend(TTSBackend):
+class OpenAISpeechBackend(WorkerLocal, TTSBackend):
     """Voice params: ``voice`` (the server's voice name, required), ``model`` (overrides the
     backend's default model), ``speed``, ``instructions`` (style prompt, where supported),
     ``extra_body`` (a dict of server-specific request fields)."""
 
     name = "openai"
     param_keys = frozenset({"voice", "model", "speed", "instructions", "extra_body"})
+    worker_local = {"_client": None, "_pool": None, "_pool_lock": None}
 
     def __init__(
         self,
@@ -65,11 +67,6 @@ class OpenAISpeechBackend(TTSBackend):
         self._client = None
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state.update(_client=None, _pool=None, _pool_lock=None)
-        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
