@@ -89,7 +89,7 @@ def test_file_flags_and_set_resolve_in_order(tmp_path: Path) -> None:
     assert list(config.stages) == ["mix", "augment", "write"]
     assert config.stages["mix"].preset == "omniflatten"  # the flag beats the file
     assert config.stages["mix"].sample_rate_hz == 16000
-    assert config.stages["write"].sample_rate == 16000
+    assert config.stages["write"].sample_rate_hz == 16000
 
 
 def test_a_chinese_run_voices_with_the_bank_it_names() -> None:

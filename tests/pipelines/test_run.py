@@ -78,7 +78,7 @@ def test_summary_counts_every_record(from_mix: Path) -> None:
 def test_effective_config_reruns_byte_identically(from_mix: Path, tmp_path: Path) -> None:
     cfg = yaml.safe_load((from_mix / "config.yaml").read_text())
     assert cfg["run"]["seed"] == 11 and cfg["run"]["from_stage"] == "mix"
-    assert cfg["augment"]["rir_library_size"] == 2 and cfg["write"]["sample_rate"] == 24000
+    assert cfg["augment"]["rir_library_size"] == 2 and cfg["write"]["sample_rate_hz"] == 24000
     assert set(cfg) == {"run", "mix", "augment", "write"}
     res = _run(["--config", str(from_mix / "config.yaml"), "--output", str(tmp_path)], tmp_path)
     assert res.exit_code == 0, res.output
@@ -91,7 +91,7 @@ def test_config_file_flags_and_set_precedence(aligned_root: Path, tmp_path: Path
     conf = tmp_path / "c.toml"
     conf.write_text(
         '[run]\nseed = 3\nfrom_stage = "augment"\n\n[augment]\nnoise_p = 0.0\n\n'
-        "[write]\nsample_rate = 22050\nrow_group_rows = 4\n"
+        "[write]\nsample_rate_hz = 22050\nrow_group_rows = 4\n"
     )
     mixed = tmp_path / "mixed"
     io.write_stage_rows(mixed, "mix", _mixed_rows(aligned_root))
@@ -107,7 +107,7 @@ def test_config_file_flags_and_set_precedence(aligned_root: Path, tmp_path: Path
     cfg = yaml.safe_load((out / "config.yaml").read_text())
     assert cfg["run"]["seed"] == 3 and cfg["run"]["limit"] == 2  # file, then flag
     assert cfg["augment"]["noise_p"] == 0.0  # from the file
-    assert cfg["write"]["sample_rate"] == 16000  # the flag beats the file
+    assert cfg["write"]["sample_rate_hz"] == 16000  # the flag beats the file
     assert cfg["write"]["row_group_rows"] == 2  # --set beats the file
     s = json.loads((out / "summary.json").read_text())
     assert s["input_records"] == 2 and s["stages_run"] == ["augment", "write"]
