@@ -44,6 +44,9 @@ from duplexsynth.pipelines.stage import (
 )
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, STAGES
 
+#: how every rejects folder is sharded: by source position, small rows in big row groups
+REJECTS_SHARDS = {"sort_key": io.REJECT_KEY, "row_group_rows": 1000}
+
 #: stage -> (transform module, class) for the stages other engineers build (the naming table)
 TRANSFORMS: dict[str, tuple[str, str]] = {
     "filter": ("duplexsynth.pipelines.transforms.filter", "FilterTransform"),
@@ -247,6 +250,7 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     else:
         _ = rows | "InputOfShard" >> KeepShard(spec.shard) | "CountInput" >> CountRows("input")
     outputs: dict[str, Any] = {}
+    folders = io.FolderSet()  # every shard folder, finished together at the end
     for stage in spec.stages:
         label = stage.capitalize()
         if stage == "synth":  # spread dialogues over workers before the expensive stages
@@ -259,17 +263,16 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
         _ = main | f"{label}Progress" >> tally(stage, rejected=False)
         _ = rejects | f"{label}RejectProgress" >> tally(stage, rejected=True)
         _ = main | f"{label}Count" >> CountRows(stage, audio=True)
-        _ = rejects | f"{label}WriteRejects" >> io.WriteShards(
-            fs.join(out_root, "rejects", stage),
-            REJECT_SCHEMA,
-            sort_key=io.reject_sort_key,
-            row_group_rows=1000,
+        reject_dir = fs.join(out_root, "rejects", stage)
+        folders.add(
+            f"rejects-{stage}", rejects, io.ShardSpec(reject_dir, REJECT_SCHEMA, **REJECTS_SHARDS)
         )
         outputs[stage] = main
         rows = main
-    from duplexsynth.pipelines.transforms.write import WriteDialogues
+    from duplexsynth.pipelines.transforms.write import dialogue_shards
 
-    _ = rows | "WriteDialogues" >> WriteDialogues(out_root, spec.config.stages["write"])
+    folders.add("dialogues", rows, dialogue_shards(out_root, spec.config.stages["write"]))
+    _ = folders.write("WriteShards")
     return outputs
 
 
