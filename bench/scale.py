@@ -59,13 +59,26 @@ def tree_cpu(proc: psutil.Process, seen: dict[int, float]) -> None:
 
 
 def run(
-    corpus: Path, out: Path, code: str, workers: int | None, bank: str, extra: list[str]
+    corpus: Path,
+    out: Path,
+    code: str,
+    workers: int | None,
+    bank: str,
+    extra: list[str],
+    phases: bool = False,
 ) -> dict:
-    """One ``duplexsynth run``; returns wall_s, peak_rss_gb, cpu_s, audio_h and the summary."""
+    """One ``duplexsynth run``; returns wall_s, peak_rss_gb, cpu_s, audio_h and the summary
+    (with ``phases``: run through ``bench/phases.py`` and add its report as ``phases``)."""
     env = dict(os.environ, DUPLEXSYNTH_CACHE=str(out) + "-cache")
     env["PYTHONPATH"] = os.pathsep.join([code, env.get("PYTHONPATH", "")])
+    report = out.with_name(out.name + "-phases.json")
+    entry = (
+        [str(ROOT / "bench" / "phases.py"), str(report), "--"]
+        if phases
+        else ["-m", "duplexsynth.cli"]
+    )
     cmd = [
-        sys.executable, "-m", "duplexsynth.cli", "run", "--input", str(corpus),
+        sys.executable, *entry, "run", "--input", str(corpus),
         "--output", str(out), "--voice-bank", bank, "--set", "augment.rir_library_size=4",
         *extra,
     ]  # fmt: skip
@@ -97,6 +110,7 @@ def run(
         "audio_h": summary["audio_hours"],
         "written": summary["dialogues_written"],
         "digest": digest(out),
+        "phases": json.loads(report.read_text()) if phases else None,
     }
 
 
@@ -117,12 +131,86 @@ def line(label: str, r: dict) -> str:
     )
 
 
+def breakdown(report: dict) -> dict:
+    """Wall and CPU seconds per phase of a run from its ``bench/phases.py`` report.
+
+    Phases: start-up (the launcher alone: Python, imports, config, building the pipeline),
+    before (the pipeline stages before the main one: reading, filter, rewrite; with worker
+    processes this is also where they start), main (the fused stage from synth to the
+    temporary shard files, where the dialogues are split between the workers), finish (plan,
+    merge and cleanup of the shard folders), end (workers exiting, counts, summary)."""
+    stages = report["stages"]
+    if not stages:
+        return {}
+    main = max(
+        (s for s in stages if "Synth" in s["name"] or "synth" in s["name"]),
+        key=lambda s: s["end"] - s["start"],
+        default=max(stages, key=lambda s: s["end"] - s["start"]),
+    )
+    k = stages.index(main)
+
+    def cpu(group: list[dict]) -> tuple[float, float]:
+        launcher = sum(s["cpu"].get("launcher", 0.0) for s in group)
+        total = sum(sum(s["cpu"].values()) for s in group)
+        return launcher, total - launcher
+
+    ends = [p["end"] for p in main["parts"]] or [main["end"]]
+    return {
+        "start-up": (stages[0]["start"], (None, None)),
+        "before": (main["start"] - stages[0]["start"], cpu(stages[:k])),
+        "main": (main["end"] - main["start"], cpu([main])),
+        "finish": (stages[-1]["end"] - main["end"], cpu(stages[k + 1 :])),
+        "end": (report["exit"] - stages[-1]["end"], (None, None)),
+        "total": (report["exit"], (None, None)),
+        "idle": max(ends) - min(ends),
+        "loadavg": (report["loadavg_start"][0], report["loadavg_end"][0]),
+    }
+
+
+PHASE_LABELS = {
+    "start-up": "start-up (launcher alone: imports, config, pipeline)",
+    "before": "read, filter, rewrite (+ worker processes start)",
+    "main": "synth..write temp shards (split over workers)",
+    "finish": "finish shards (plan, merge, cleanup)",
+    "end": "end (workers exit, counts, summary)",
+    "total": "total (process start to exit)",
+}
+
+
+def print_breakdown(one: dict, two: dict) -> None:
+    """The 1- and 2-worker runs side by side, phase by phase (see :func:`breakdown`)."""
+    a, b = breakdown(one), breakdown(two)
+    if not a or not b:
+        return
+    print(
+        f"    {'phase':<54}{'1 worker':>9}{'2 workers':>10}   CPU s, 2 workers: launcher + workers"
+    )
+    for key, label in PHASE_LABELS.items():
+        (wa, _), (wb, (cl, cw)) = a[key], b[key]
+        cpu = f"{cl:5.1f} + {cw:5.1f}" if cl is not None else ""
+        print(f"    {label:<54}{wa:8.1f}s{wb:9.1f}s   {cpu}")
+    (wa, (la, _)), (wb, (_, wk)) = a["main"], b["main"]
+    serial_b = b["total"][0] - wb
+    print(
+        f"    main stage: x{wa / wb:.2f} ({la:.1f} CPU s in one process -> {wk:.1f} in the "
+        f"workers), one worker idle {b['idle']:.1f} s at its end; everything else "
+        f"{a['total'][0] - wa:.1f} s -> {serial_b:.1f} s"
+    )
+    print(
+        f"    load average 1 min: {a['loadavg'][0]:.1f}-{a['loadavg'][1]:.1f} (1 worker), "
+        f"{b['loadavg'][0]:.1f}-{b['loadavg'][1]:.1f} (2 workers)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="5 and 20 dialogues (else 20, 80)")
     parser.add_argument("--code", default=str(ROOT), help="checkout whose duplexsynth runs")
     parser.add_argument("--skip-engine", action="store_true", help="no default-voices run")
     parser.add_argument("--skip-memory", action="store_true", help="only the 1 -> 2 worker runs")
+    parser.add_argument(
+        "--dialogues", type=int, help="dialogues of the pipeline-bound 1 -> 2 worker runs"
+    )
     args = parser.parse_args()
     small, large = (5, 20) if args.quick else (20, 80)
     print(f"scale bench ({'quick' if args.quick else 'full'}), code: {args.code}, "
@@ -142,17 +230,21 @@ def main() -> None:
         print("2. cores: 1 -> 2 worker processes")
         # the pipeline-bound case uses the larger corpus: a worker pool's start-up and the final
         # merge are fixed costs that a short run cannot amortise (users run hours, not minutes)
-        cases = [("pipeline-bound (espeak)", "espeak", large, 25)]
+        cases = [("pipeline-bound (espeak)", "espeak", args.dialogues or large, 25)]
         if not args.skip_engine:
             cases.append(("engine-bound (default voices)", "default", 2 if args.quick else 4, 8))
         for label, bank, n, turns in cases:
             corpus = write_corpus(t / f"{bank}{n}.jsonl", dialogues=n, turns=turns)
-            runs = {w: run(corpus, t / f"{bank}-w{w}", args.code, w, bank, []) for w in (1, 2)}
+            runs = {
+                w: run(corpus, t / f"{bank}-w{w}", args.code, w, bank, [], phases=True)
+                for w in (1, 2)
+            }
             for w, r in runs.items():
                 print(line(f"{label} {w} worker(s)", r), flush=True)
             same = runs[1]["digest"] == runs[2]["digest"]
             speedup = runs[1]["wall_s"] / runs[2]["wall_s"]
             print(f"  {label}: speed-up x{speedup:.2f} (goal >= 1.7), identical bytes: {same}")
+            print_breakdown(runs[1]["phases"], runs[2]["phases"])
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from duplexsynth.pipelines import io
 from duplexsynth.pipelines.config import RunConfig
 from duplexsynth.pipelines.counting import CountRows, KeepShard, in_shard, query_counters
 from duplexsynth.pipelines.progress import BOARD, PROGRESS_EVERY_S
+from duplexsynth.pipelines.spread import SpreadEvenly
 from duplexsynth.pipelines.stage import (
     MAIN,
     REJECTS,
@@ -254,7 +255,7 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     for stage in spec.stages:
         label = stage.capitalize()
         if stage == "synth":  # spread dialogues over workers before the expensive stages
-            rows = rows | "SpreadBeforeSynth" >> beam.Reshuffle()
+            rows = rows | "SpreadBeforeSynth" >> SpreadEvenly(workers)
         result = rows | label >> transforms[stage]
         main, rejects = result[MAIN], result[REJECTS]
         if whole_filter and stage == "filter":
