@@ -60,6 +60,7 @@ def instrument() -> None:
     def timed_stage(self, context, bundle_context_manager, bundle_input):
         stage = {"name": bundle_context_manager.stage.name, "start": now(), "parts": []}
         cpu0 = cpu_by_process()
+        REPORT.setdefault("startup_cpu", round(cpu0[ME.pid], 3))  # the launcher, before stage 1
         REPORT["current"] = stage
         try:
             return execute_bundle(self, context, bundle_context_manager, bundle_input)
@@ -93,6 +94,8 @@ def instrument() -> None:
 def write_report(path: str) -> None:
     REPORT.pop("current", None)
     REPORT["exit"] = now()
+    times = ME.cpu_times()
+    REPORT["launcher_cpu"] = round(times.user + times.system, 3)
     REPORT["loadavg_end"] = os.getloadavg()
     with open(path, "w") as fh:
         json.dump(REPORT, fh, indent=1)

@@ -132,45 +132,57 @@ def line(label: str, r: dict) -> str:
 
 
 def breakdown(report: dict) -> dict:
-    """Wall and CPU seconds per phase of a run from its ``bench/phases.py`` report.
+    """Wall seconds, CPU seconds (launcher, workers) and a CPU-bound projection per phase of a
+    run, from its ``bench/phases.py`` report.
 
     Phases: start-up (the launcher alone: Python, imports, config, building the pipeline),
     before (the pipeline stages before the main one: reading, filter, rewrite; with worker
-    processes this is also where they start), main (the fused stage from synth to the
-    temporary shard files, where the dialogues are split between the workers), finish (plan,
-    merge and cleanup of the shard folders), end (workers exiting, counts, summary)."""
+    processes also their start), main (the fused stage from synth to the temporary shard files,
+    where the dialogues are dealt out to the workers), finish (plan, merge and cleanup of the
+    shard folders), end (workers exiting, counts read back, summary). The projection of a phase
+    is the CPU seconds of its busiest process, stage by stage: its wall time on an otherwise
+    idle machine if the work is CPU-bound (the machine's load does not change it)."""
     stages = report["stages"]
-    if not stages:
+    if not stages or "startup_cpu" not in report:
         return {}
     main = max(
-        (s for s in stages if "Synth" in s["name"] or "synth" in s["name"]),
+        (s for s in stages if "synth" in s["name"].lower()),
         key=lambda s: s["end"] - s["start"],
         default=max(stages, key=lambda s: s["end"] - s["start"]),
     )
     k = stages.index(main)
 
-    def cpu(group: list[dict]) -> tuple[float, float]:
+    def phase(wall: float, group: list[dict]) -> dict:
         launcher = sum(s["cpu"].get("launcher", 0.0) for s in group)
         total = sum(sum(s["cpu"].values()) for s in group)
-        return launcher, total - launcher
+        busiest = sum(max(s["cpu"].values(), default=0.0) for s in group)
+        return {"wall": wall, "launcher": launcher, "workers": total - launcher, "proj": busiest}
 
-    ends = [p["end"] for p in main["parts"]] or [main["end"]]
-    return {
-        "start-up": (stages[0]["start"], (None, None)),
-        "before": (main["start"] - stages[0]["start"], cpu(stages[:k])),
-        "main": (main["end"] - main["start"], cpu([main])),
-        "finish": (stages[-1]["end"] - main["end"], cpu(stages[k + 1 :])),
-        "end": (report["exit"] - stages[-1]["end"], (None, None)),
-        "total": (report["exit"], (None, None)),
-        "idle": max(ends) - min(ends),
-        "loadavg": (report["loadavg_start"][0], report["loadavg_end"][0]),
+    in_stages = sum(s["cpu"].get("launcher", 0.0) for s in stages)
+    end_cpu = report["launcher_cpu"] - report["startup_cpu"] - in_stages
+    out = {
+        "start-up": phase(stages[0]["start"], []),
+        "before": phase(main["start"] - stages[0]["start"], stages[:k]),
+        "main": phase(main["end"] - main["start"], [main]),
+        "finish": phase(stages[-1]["end"] - main["end"], stages[k + 1 :]),
+        "end": phase(report["exit"] - stages[-1]["end"], []),
     }
+    out["start-up"].update(launcher=report["startup_cpu"], proj=report["startup_cpu"])
+    out["end"].update(launcher=end_cpu, proj=end_cpu)
+    out["total"] = {
+        key: sum(p[key] for p in list(out.values())) for key in ("launcher", "workers", "proj")
+    }
+    out["total"]["wall"] = report["exit"]
+    ends = [p["end"] for p in main["parts"]] or [main["end"]]
+    out["idle"] = max(ends) - min(ends)
+    out["loadavg"] = (report["loadavg_start"][0], report["loadavg_end"][0])
+    return out
 
 
 PHASE_LABELS = {
     "start-up": "start-up (launcher alone: imports, config, pipeline)",
     "before": "read, filter, rewrite (+ worker processes start)",
-    "main": "synth..write temp shards (split over workers)",
+    "main": "synth..write temp shards (dealt out to workers)",
     "finish": "finish shards (plan, merge, cleanup)",
     "end": "end (workers exit, counts, summary)",
     "total": "total (process start to exit)",
@@ -182,22 +194,26 @@ def print_breakdown(one: dict, two: dict) -> None:
     a, b = breakdown(one), breakdown(two)
     if not a or not b:
         return
-    print(
-        f"    {'phase':<54}{'1 worker':>9}{'2 workers':>10}   CPU s, 2 workers: launcher + workers"
-    )
+    head = "wall s [CPU s launcher + workers] {CPU-bound projection s}"
+    print(f"    {'phase: ' + head:<88}{'1 worker':>10}{'2 workers':>34}")
     for key, label in PHASE_LABELS.items():
-        (wa, _), (wb, (cl, cw)) = a[key], b[key]
-        cpu = f"{cl:5.1f} + {cw:5.1f}" if cl is not None else ""
-        print(f"    {label:<54}{wa:8.1f}s{wb:9.1f}s   {cpu}")
-    (wa, (la, _)), (wb, (_, wk)) = a["main"], b["main"]
-    serial_b = b["total"][0] - wb
+        cells = []
+        for r in (a[key], b[key]):
+            cells.append(
+                f"{r['wall']:6.1f} [{r['launcher']:5.1f} + {r['workers']:5.1f}] {{{r['proj']:5.1f}}}"
+            )
+        print(f"    {label:<54}{cells[0]:>34}{cells[1]:>34}")
     print(
-        f"    main stage: x{wa / wb:.2f} ({la:.1f} CPU s in one process -> {wk:.1f} in the "
-        f"workers), one worker idle {b['idle']:.1f} s at its end; everything else "
-        f"{a['total'][0] - wa:.1f} s -> {serial_b:.1f} s"
+        f"    main stage: x{a['main']['wall'] / b['main']['wall']:.2f} measured, "
+        f"x{a['main']['proj'] / b['main']['proj']:.2f} projected; the worker done first waited "
+        f"{b['idle']:.1f} s for the other; everything but the main stage: "
+        f"{a['total']['wall'] - a['main']['wall']:.1f} s -> "
+        f"{b['total']['wall'] - b['main']['wall']:.1f} s"
     )
     print(
-        f"    load average 1 min: {a['loadavg'][0]:.1f}-{a['loadavg'][1]:.1f} (1 worker), "
+        f"    speed-up projected from CPU seconds (an idle machine, CPU-bound phases): "
+        f"x{a['total']['proj'] / b['total']['proj']:.2f}; load average (1 min) during the runs: "
+        f"{a['loadavg'][0]:.1f}-{a['loadavg'][1]:.1f} (1 worker), "
         f"{b['loadavg'][0]:.1f}-{b['loadavg'][1]:.1f} (2 workers)"
     )
 

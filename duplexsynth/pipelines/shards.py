@@ -29,6 +29,7 @@ different part files at the same time.
 from __future__ import annotations
 
 import heapq
+import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from duplexsynth import fs
 from duplexsynth.pipelines.rowsize import approx_size, row_sizes
 
 PARQUET_COMPRESSION = "snappy"
+#: temporary files are read once, soon: no compression or dictionaries to pay for twice
+TEMP_PARQUET = {"compression": "none", "use_dictionary": False, "write_statistics": False}
 #: the extra column of the temporary files: each row's size as the part cut counts it
 ROW_BYTES = "__duplexsynth_row_bytes"
 #: a temporary file's row groups hold at most this many bytes (the merge reads one at a time)
@@ -114,8 +117,22 @@ def part_files(directory: str) -> list[str]:
 
 
 def parquet_file(path: str) -> pq.ParquetFile:
-    """A ``ParquetFile`` read through Beam's FileSystems (close it with ``.close()``)."""
+    """A ``ParquetFile`` (close it with ``.close()``): a local file memory-mapped and read by
+    Arrow itself, any other through Beam's FileSystems."""
+    local = fs.local_path(path)
+    if local is not None:
+        return pq.ParquetFile(local, memory_map=True)
     return pq.ParquetFile(fs.open_read(path))
+
+
+def _sink(path: str) -> Any:
+    """Where a Parquet writer writes ``path``: a local file written by Arrow itself (no copy
+    through Python), or a FileSystems writer."""
+    local = fs.local_path(path)
+    if local is None:
+        return fs.open_write(path)
+    os.makedirs(os.path.dirname(os.path.abspath(local)), exist_ok=True)
+    return pa.OSFile(local, "wb")
 
 
 # ---------------------------------------------------------------------------- temporary files
@@ -166,8 +183,8 @@ def _write_tables(tmp_dir: str, tables: Iterable[pa.Table], schema: pa.Schema) -
     fs.makedirs(tmp_dir)
     path = fs.join(tmp_dir, f"{uuid.uuid4().hex}.parquet")
     with (
-        fs.open_write(path) as sink,
-        pq.ParquetWriter(sink, schema, compression=PARQUET_COMPRESSION) as writer,
+        _sink(path) as sink,
+        pq.ParquetWriter(sink, schema, **TEMP_PARQUET) as writer,
     ):
         for table in tables:
             writer.write_table(table)
@@ -250,7 +267,7 @@ def merge_part(spec: ShardSpec, task: MergeTask) -> str:
     names = spec.schema.names
     items = _merged(spec, list(task.slices), MAX_MERGE_FILES)
     with (
-        fs.open_write(path) as sink,
+        _sink(path) as sink,
         pq.ParquetWriter(sink, spec.schema, compression=PARQUET_COMPRESSION) as writer,
     ):
         group: list[tuple] = []
