@@ -175,6 +175,7 @@ def breakdown(report: dict) -> dict:
     out["total"]["wall"] = report["exit"]
     ends = [p["end"] for p in main["parts"]] or [main["end"]]
     out["idle"] = max(ends) - min(ends)
+    out["main_cpu"] = sorted(c for pid, c in main["cpu"].items() if pid != "launcher" and c > 0.05)
     out["loadavg"] = (report["loadavg_start"][0], report["loadavg_end"][0])
     return out
 
@@ -206,7 +207,8 @@ def print_breakdown(one: dict, two: dict) -> None:
     print(
         f"    main stage: x{a['main']['wall'] / b['main']['wall']:.2f} measured, "
         f"x{a['main']['proj'] / b['main']['proj']:.2f} projected; the worker done first waited "
-        f"{b['idle']:.1f} s for the other; everything but the main stage: "
+        f"{b['idle']:.1f} s for the other (CPU s per worker: "
+        f"{', '.join(f'{c:.1f}' for c in b['main_cpu'])}); everything but the main stage: "
         f"{a['total']['wall'] - a['main']['wall']:.1f} s -> "
         f"{b['total']['wall'] - b['main']['wall']:.1f} s"
     )

@@ -117,11 +117,11 @@ def part_files(directory: str) -> list[str]:
 
 
 def parquet_file(path: str) -> pq.ParquetFile:
-    """A ``ParquetFile`` (close it with ``.close()``): a local file memory-mapped and read by
-    Arrow itself, any other through Beam's FileSystems."""
+    """A ``ParquetFile`` (close it with ``.close()``): a local file read by Arrow itself (no
+    copies through a Python file object), any other through Beam's FileSystems."""
     local = fs.local_path(path)
     if local is not None:
-        return pq.ParquetFile(local, memory_map=True)
+        return pq.ParquetFile(local)
     return pq.ParquetFile(fs.open_read(path))
 
 
