@@ -1,20 +1,27 @@
 """Memory and cores of a whole ``duplexsynth run`` (issue 11, points 1 and 2), measured side by
 side in one run on multi-turn chat dialogues (``bench/chat_corpus.py``: ~25 turns, 2-3 min).
 
-    python bench/scale.py [--quick] [--code DIR]
+    python bench/scale.py [--quick] [--code DIR] [--skip-memory] [--skip-engine] [--dialogues N]
 
 1. Memory: ``run`` with the espeak voices on two corpus sizes (quick: 5 and 20 dialogues,
    full: 20 and 80) with the default settings (every core). Prints the peak RSS of the whole
    process tree (launcher + worker processes, sampled every 0.1 s), audio hours written,
    wall time, audio hours per wall hour, cores busy (CPU s / wall s) and the ratio of the two
    peaks (goal: <= 1.25).
-2. Cores: the same run with 1 and with 2 worker processes, on a pipeline-bound run (espeak)
-   and an engine-bound run (the default Piper/Kokoro voices, fewer and shorter dialogues);
-   prints the speed-up (goal: >= 1.7 on 2 cores) and checks the output bytes are identical.
+2. Cores: the same run with 1 and with 2 worker processes, on a pipeline-bound run (espeak,
+   the larger corpus or ``--dialogues N``) and an engine-bound run (the default Piper/Kokoro
+   voices, fewer and shorter dialogues); prints the speed-up (goal: >= 1.7 on 2 cores), checks
+   the output bytes are identical, and explains the figure with a breakdown of both runs
+   (through ``bench/phases.py``): wall and CPU seconds of start-up, the stages before the main
+   one (where worker processes start), the main stage (synth..temporary shards, where the work
+   is split), finishing the shard folders and the end (workers exiting), how long the worker
+   done first waited, and a speed-up projected from CPU seconds, which the load of a shared
+   machine hardly moves (each phase as long as its busiest process's CPU time).
 
 Every run uses a cold cache of its own. ``--code DIR`` runs another checkout (e.g. the main
 branch, for "before" figures; worker counts are passed as Beam flags so both understand them).
-Figures depend on machine load: on a shared machine run it when it is quiet.
+Wall-clock figures depend on machine load: on a shared machine run it when it is quiet, and
+read the projected figure and the load averages it prints.
 """
 
 from __future__ import annotations
@@ -140,8 +147,9 @@ def breakdown(report: dict) -> dict:
     processes also their start), main (the fused stage from synth to the temporary shard files,
     where the dialogues are dealt out to the workers), finish (plan, merge and cleanup of the
     shard folders), end (workers exiting, counts read back, summary). The projection of a phase
-    is the CPU seconds of its busiest process, stage by stage: its wall time on an otherwise
-    idle machine if the work is CPU-bound (the machine's load does not change it)."""
+    is the CPU seconds of its busiest process, stage by stage (the launcher's for start-up, the
+    wall time for the end, which is mostly waiting for workers to exit): its wall time on an
+    otherwise idle machine if the work is CPU-bound (the machine's load hardly changes it)."""
     stages = report["stages"]
     if not stages or "startup_cpu" not in report:
         return {}
@@ -168,7 +176,8 @@ def breakdown(report: dict) -> dict:
         "end": phase(report["exit"] - stages[-1]["end"], []),
     }
     out["start-up"].update(launcher=report["startup_cpu"], proj=report["startup_cpu"])
-    out["end"].update(launcher=end_cpu, proj=end_cpu)
+    # the end is mostly waiting for worker processes to exit (their CPU is not seen): its wall
+    out["end"].update(launcher=end_cpu, proj=out["end"]["wall"])
     out["total"] = {
         key: sum(p[key] for p in list(out.values())) for key in ("launcher", "workers", "proj")
     }
