@@ -45,9 +45,6 @@ from duplexsynth.pipelines.stage import (
 )
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, STAGES
 
-#: how every rejects folder is sharded: by source position, small rows in big row groups
-REJECTS_SHARDS = {"sort_key": io.REJECT_KEY, "row_group_rows": 1000}
-
 #: stage -> (transform module, class) for the stages other engineers build (the naming table)
 TRANSFORMS: dict[str, tuple[str, str]] = {
     "filter": ("duplexsynth.pipelines.transforms.filter", "FilterTransform"),
@@ -225,6 +222,10 @@ def check_servers(spec: RunSpec) -> None:
 
         if "openai" in load_voice_bank(stages["synth"].voice_bank).backends():
             check_reachable(stages["synth"].tts_base_url, "TTS server", "--tts-base-url")
+
+
+#: how every rejects folder is sharded: by source position, small rows in big row groups
+REJECTS_SHARDS = {"sort_key": io.REJECT_KEY, "row_group_rows": 1000}
 
 
 def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
