@@ -46,6 +46,12 @@ def _local(path: str) -> str:
     return path[len("file://") :] if path.startswith("file://") else path
 
 
+def local_path(path: str | os.PathLike[str]) -> str | None:
+    """The local file name of ``path``, or ``None`` for an object-store URL."""
+    path = str(path)
+    return _local(path) if is_local(path) else None
+
+
 def join(base: str | os.PathLike[str], *parts: str) -> str:
     """``base/part/...`` for local paths and URLs alike."""
     return FileSystems.join(str(base), *parts)

@@ -9,10 +9,9 @@ Layout of an output root ``OUT``::
 Every path goes through :mod:`duplexsynth.fs` (Beam's FileSystems), so ``OUT`` and the inputs
 may be local folders or ``gs://``/``s3://``/``hdfs://`` URLs.
 
-Shards are written deterministically: rows are first streamed to temporary per-bundle files
-(no GroupByKey holding audio in memory), then one finalize step sorts them by key and cuts them
-into ``part-NNNNN.parquet`` files of about ``target_shard_mb``. Same rows in, same bytes out,
-whatever the runner's bundling.
+Shards are written deterministically by :mod:`duplexsynth.pipelines.shards` and its Beam side
+:mod:`duplexsynth.pipelines.writeshards` (sorted by key, cut by size, same bytes whatever the
+runner's bundling or worker count); their writers are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,35 +19,31 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
 from duplexsynth import fs
+from duplexsynth.pipelines.shards import (  # noqa: F401 (re-exported)
+    REJECT_KEY,
+    ROW_KEY,
+    ShardSpec,
+    SortKey,
+    finalize_shards,
+    parquet_file,
+    part_files,
+    write_sorted_temp,
+)
+from duplexsynth.pipelines.writeshards import FolderSet, WriteFolders, WriteShards  # noqa: F401
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, conform_row, stage_schema
-
-PARQUET_COMPRESSION = "snappy"
 
 
 # ---------------------------------------------------------------------------------------- read
 def stage_dir(root: str | os.PathLike[str], folder: str) -> str:
     return fs.join(str(root), folder)
-
-
-def part_files(directory: str | os.PathLike[str]) -> list[str]:
-    """Sorted ``part-*.parquet`` files in ``directory`` (empty list if none)."""
-    return fs.glob(fs.join(str(directory).rstrip("/"), "part-*.parquet"))
-
-
-def parquet_file(path: str) -> pq.ParquetFile:
-    """A ``ParquetFile`` read through Beam's FileSystems (close it with ``.close()``)."""
-    return pq.ParquetFile(fs.open_read(path))
 
 
 def input_files(input_root: str | os.PathLike[str], stage: str) -> list[str]:
@@ -160,286 +155,16 @@ class ReadStageInput(beam.PTransform):
 
 
 # --------------------------------------------------------------------------------------- write
-def row_sort_key(row: dict[str, Any]) -> tuple:
-    return (str(row.get("id") or ""),)
-
-
-def reject_sort_key(row: dict[str, Any]) -> tuple:
-    return (
-        str(row.get("source_file") or ""),
-        int(row.get("source_index") or 0),
-        str(row.get("id") or ""),
-        str(row.get("stage") or ""),
-        str(row.get("reason") or ""),
-        str(row.get("detail") or ""),
-    )
-
-
-class _WriteTempFiles(beam.DoFn):
-    """Buffers rows, sorts each buffer by key and writes it to a temporary Parquet file.
-
-    Emits the file paths; :func:`finalize_shards` then merges the sorted files.
-    """
-
-    def __init__(
-        self,
-        tmp_dir: str,
-        schema: pa.Schema,
-        max_buffer_mb: float,
-        row_group_rows: int,
-        sort_key: Callable[[dict[str, Any]], tuple] = row_sort_key,
-    ) -> None:
-        self.tmp_dir = tmp_dir
-        self.schema = schema
-        self.max_buffer_bytes = int(max_buffer_mb * 1e6)
-        self.row_group_rows = row_group_rows
-        self.sort_key = sort_key
-        self.fs_options = fs.captured_options()
-
-    def setup(self):
-        fs.restore_options(self.fs_options)
-
-    def start_bundle(self):
-        self.buffer: list[dict[str, Any]] = []
-        self.buffer_bytes = 0
-
-    def process(self, row):
-        self.buffer.append(conform_row(row, self.schema))
-        self.buffer_bytes += _approx_size(row)
-        if self.buffer_bytes >= self.max_buffer_bytes:
-            yield self._flush()
-
-    def finish_bundle(self):
-        if self.buffer:
-            yield WindowedValue(self._flush(), MIN_TIMESTAMP, [GlobalWindow()])
-
-    def _flush(self) -> str:
-        path = write_sorted_temp(
-            self.tmp_dir, self.buffer, self.schema, self.sort_key, self.row_group_rows
-        )
-        self.buffer = []
-        self.buffer_bytes = 0
-        return path
-
-
-#: a temporary file's row groups hold at most this many bytes (the merge reads one at a time)
-TEMP_GROUP_BYTES = 4_000_000
-#: the merge reads at most this many files at once; more are first merged in rounds
-MAX_MERGE_FILES = 16
-
-
-def write_sorted_temp(
-    tmp_dir: str,
-    rows: list[dict[str, Any]],
-    schema: pa.Schema,
-    sort_key: Callable[[dict[str, Any]], tuple],
-    row_group_rows: int,
-) -> str:
-    """Write ``rows`` sorted by ``sort_key`` to a new temporary file in ``tmp_dir``.
-
-    Row groups hold at most ``row_group_rows`` rows and about ``TEMP_GROUP_BYTES`` (at least
-    one row), so merging many such files holds little in memory.
-    """
-    rows.sort(key=sort_key)
-    return _write_temp(
-        tmp_dir, ((sort_key(r), _approx_size(r), r) for r in rows), schema, row_group_rows
-    )
-
-
-def _write_temp(
-    tmp_dir: str, items: Iterable[tuple], schema: pa.Schema, row_group_rows: int
-) -> str:
-    """Stream ``(key, bytes, row)`` items (already in order) into a new temporary file."""
-    fs.makedirs(tmp_dir)
-    path = fs.join(tmp_dir, f"{uuid.uuid4().hex}.parquet")
-    max_rows = max(1, row_group_rows)
-    with (
-        fs.open_write(path) as sink,
-        pq.ParquetWriter(sink, schema, compression=PARQUET_COMPRESSION) as writer,
-    ):
-        group: list[dict[str, Any]] = []
-        size = 0
-        for _, nbytes, row in items:
-            if group and (len(group) >= max_rows or size + nbytes > TEMP_GROUP_BYTES):
-                writer.write_table(pa.Table.from_pylist(group, schema=schema))
-                group, size = [], 0
-            group.append(row)
-            size += nbytes
-        if group:
-            writer.write_table(pa.Table.from_pylist(group, schema=schema))
-    return path
-
-
-def write_parquet(table: pa.Table, path: str, row_group_rows: int) -> None:
-    """Write ``table`` to ``path`` (local or object store) with the project's Parquet settings."""
-    with fs.open_write(path) as fh:
-        pq.write_table(
-            table, fh, row_group_size=max(1, row_group_rows), compression=PARQUET_COMPRESSION
-        )
-
-
-def _approx_size(value: Any) -> int:
-    if isinstance(value, (bytes, str)):
-        return len(value)
-    if isinstance(value, dict):
-        return sum(_approx_size(v) for v in value.values()) + 8
-    if isinstance(value, (list, tuple)):
-        return sum(_approx_size(v) for v in value) + 8
-    return 8
-
-
-def _sorted_file_rows(path: str, sort_key: Callable[[dict[str, Any]], tuple]) -> Iterator[tuple]:
-    """``(key, approx bytes, row)`` of one sorted temp file, one row group in memory at a time.
-
-    The size is computed from the row itself, so shard boundaries never depend on how rows
-    were bundled into temporary files (worker count, runner).
-    """
-    pf = parquet_file(path)
-    try:
-        for rg in range(pf.metadata.num_row_groups):
-            for row in pf.read_row_group(rg).to_pylist():
-                yield sort_key(row), _approx_size(row), row
-    finally:
-        pf.close()
-
-
-def _merged(
-    tmp_files: list[str],
-    tmp_dir: str,
-    schema: pa.Schema,
-    sort_key: Callable[[dict[str, Any]], tuple],
-    row_group_rows: int,
-) -> Iterator[tuple]:
-    """All rows of the sorted ``tmp_files`` in key order, reading at most ``MAX_MERGE_FILES``
-    at once (more files are merged into fewer, larger temporary files first)."""
-    import heapq
-
-    files = sorted(tmp_files)
-    while len(files) > MAX_MERGE_FILES:
-        merged_round = []
-        for i in range(0, len(files), MAX_MERGE_FILES):
-            chunk = files[i : i + MAX_MERGE_FILES]
-            streams = (_sorted_file_rows(f, sort_key) for f in chunk)
-            items = heapq.merge(*streams, key=lambda t: t[0])
-            merged_round.append(_write_temp(tmp_dir, items, schema, row_group_rows))
-            fs.remove(chunk)
-        files = merged_round
-    streams = [_sorted_file_rows(f, sort_key) for f in files]
-    yield from heapq.merge(*streams, key=lambda t: t[0])
-    fs.remove(files)
-
-
-def finalize_shards(
-    tmp_files: list[str],
-    out_dir: str,
-    schema: pa.Schema,
-    sort_key: Callable[[dict[str, Any]], tuple],
-    target_shard_mb: float = 256.0,
-    row_group_rows: int = 64,
-) -> list[str]:
-    """Merge the sorted ``tmp_files`` into ``out_dir/part-NNNNN.parquet`` of ~``target_shard_mb``.
-
-    Each temp file must be sorted by ``sort_key`` (``write_sorted_temp`` does that). The merge
-    streams them: at most ``MAX_MERGE_FILES`` files are open at once (more are merged in rounds
-    first), each with one row group in memory, plus one output row group, never a whole shard,
-    so memory does not grow with the corpus. Old ``part-*`` files in ``out_dir`` are replaced.
-    Always writes at least one (possibly empty) shard so that readers find the schema. The temp
-    files are deleted. Returns the written paths.
-    """
-    fs.makedirs(out_dir)
-    fs.remove(part_files(out_dir))
-    target = max(1, int(target_shard_mb * 1e6))
-    group_rows = max(1, row_group_rows)
-    tmp_dir = sorted(tmp_files)[0].rsplit("/", 1)[0] if tmp_files else out_dir
-    merged = _merged(tmp_files, tmp_dir, schema, sort_key, row_group_rows)
-    written: list[str] = []
-    writer: pq.ParquetWriter | None = None
-    group: list[dict[str, Any]] = []
-
-    sinks: list[Any] = []
-
-    def _flush_group() -> None:
-        nonlocal group
-        if group:
-            writer.write_table(pa.Table.from_pylist(group, schema=schema))
-            group = []
-
-    def _close() -> None:
-        writer.close()
-        sinks.pop().close()
-
-    def _open() -> pq.ParquetWriter:
-        path = fs.join(out_dir, f"part-{len(written):05d}.parquet")
-        written.append(path)
-        sinks.append(fs.open_write(path))
-        return pq.ParquetWriter(sinks[-1], schema, compression=PARQUET_COMPRESSION)
-
-    size = 0
-    for _, nbytes, row in merged:
-        if writer is not None and size + nbytes > target:
-            _flush_group()
-            _close()
-            writer, size = None, 0
-        if writer is None:
-            writer = _open()
-        group.append(row)
-        size += nbytes
-        if len(group) >= group_rows:
-            _flush_group()
-    if writer is None:  # no rows at all: one empty shard so that readers find the schema
-        writer = _open()
-    _flush_group()
-    _close()
-    return written
-
-
-class WriteShards(beam.PTransform):
-    """Write dict rows to ``out_dir/part-NNNNN.parquet`` deterministically (see module doc)."""
-
-    def __init__(
-        self,
-        out_dir: str,
-        schema: pa.Schema,
-        *,
-        sort_key: Callable[[dict[str, Any]], tuple] = row_sort_key,
-        target_shard_mb: float = 256.0,
-        row_group_rows: int = 64,
-        buffer_mb: float = 64.0,
-    ) -> None:
-        super().__init__()
-        self.out_dir = str(out_dir)
-        self.schema = schema
-        self.sort_key = sort_key
-        self.target_shard_mb = target_shard_mb
-        self.row_group_rows = row_group_rows
-        self.buffer_mb = buffer_mb
-        self.tmp_dir = fs.join(self.out_dir, f".tmp-{uuid.uuid4().hex[:12]}")
-
-    def expand(self, rows):
-        out_dir, schema, sort_key = self.out_dir, self.schema, self.sort_key
-        target, rg_rows, tmp_dir = self.target_shard_mb, self.row_group_rows, self.tmp_dir
-        fs_options = fs.captured_options()
-
-        def _finalize(paths):
-            fs.restore_options(fs_options)
-            written = finalize_shards(paths, out_dir, schema, sort_key, target, rg_rows)
-            fs.remove_tree(tmp_dir)
-            return written
-
-        return (
-            rows
-            | "WriteTemp"
-            >> beam.ParDo(_WriteTempFiles(tmp_dir, schema, self.buffer_mb, rg_rows, sort_key))
-            | "CollectTemp" >> beam.combiners.ToList()
-            | "Finalize" >> beam.Map(_finalize)
-        )
+#: the row orders of shard folders (see :mod:`duplexsynth.pipelines.shards`)
+row_sort_key = ROW_KEY
+reject_sort_key = REJECT_KEY
 
 
 def write_rows(
     out_dir: str | os.PathLike[str],
     rows: list[dict[str, Any]],
     schema: pa.Schema,
-    sort_key: Callable[[dict[str, Any]], tuple] = row_sort_key,
+    sort_key: SortKey = ROW_KEY,
     row_group_rows: int = 64,
 ) -> list[str]:
     """Write rows without Beam (tests, small tools): same layout and bytes as ``WriteShards``."""

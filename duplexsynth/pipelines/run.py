@@ -34,6 +34,7 @@ from duplexsynth.pipelines import io
 from duplexsynth.pipelines.config import RunConfig, stage_part
 from duplexsynth.pipelines.counting import CountRows, KeepShard, in_shard, query_counters
 from duplexsynth.pipelines.progress import BOARD, PROGRESS_EVERY_S
+from duplexsynth.pipelines.spread import SpreadEvenly
 from duplexsynth.pipelines.stage import (
     MAIN,
     REJECTS,
@@ -203,6 +204,10 @@ def check_servers(spec: RunSpec) -> None:
             check_reachable(stages["synth"].tts_base_url, "TTS server", "--tts-base-url")
 
 
+#: how every rejects folder is sharded: by source position, small rows in big row groups
+REJECTS_SHARDS = {"sort_key": io.REJECT_KEY, "row_group_rows": 1000}
+
+
 def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     """Add the whole DAG to pipeline ``p``; returns the final rows' PCollection per stage."""
     out_root = str(spec.output_root)
@@ -227,10 +232,11 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
     else:
         _ = rows | "InputOfShard" >> KeepShard(spec.shard) | "CountInput" >> CountRows("input")
     outputs: dict[str, Any] = {}
+    folders = io.FolderSet()  # every shard folder, finished together at the end
     for stage in spec.stages:
         label = stage.capitalize()
         if stage == "synth":  # spread dialogues over workers before the expensive stages
-            rows = rows | "SpreadBeforeSynth" >> beam.Reshuffle()
+            rows = rows | "SpreadBeforeSynth" >> SpreadEvenly(workers)
         result = rows | label >> transforms[stage]
         main, rejects = result[MAIN], result[REJECTS]
         if whole_filter and stage == "filter":
@@ -239,17 +245,16 @@ def build(p: beam.Pipeline, spec: RunSpec) -> dict[str, Any]:
         _ = main | f"{label}Progress" >> tally(stage, rejected=False)
         _ = rejects | f"{label}RejectProgress" >> tally(stage, rejected=True)
         _ = main | f"{label}Count" >> CountRows(stage, audio=True)
-        _ = rejects | f"{label}WriteRejects" >> io.WriteShards(
-            fs.join(out_root, "rejects", stage),
-            REJECT_SCHEMA,
-            sort_key=io.reject_sort_key,
-            row_group_rows=1000,
+        reject_dir = fs.join(out_root, "rejects", stage)
+        folders.add(
+            f"rejects-{stage}", rejects, io.ShardSpec(reject_dir, REJECT_SCHEMA, **REJECTS_SHARDS)
         )
         outputs[stage] = main
         rows = main
-    from duplexsynth.pipelines.transforms.write import WriteDialogues
+    from duplexsynth.pipelines.transforms.write import dialogue_shards
 
-    _ = rows | "WriteDialogues" >> WriteDialogues(out_root, spec.config.stages["write"])
+    folders.add("dialogues", rows, dialogue_shards(out_root, spec.config.stages["write"]))
+    _ = folders.write("WriteShards")
     return outputs
 
 

@@ -27,6 +27,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from duplexsynth import fs
 from duplexsynth.pipelines import io
 from duplexsynth.pipelines.progress import ProgressBoard
+from duplexsynth.pipelines.workerexit import end_workers_quickly
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, stage_schema
 from duplexsynth.schemas.reasons import Reason
 from duplexsynth.schemas.records import Dialogue, Reject, make_reject
@@ -74,6 +75,7 @@ class DialogueFn(beam.DoFn):
 
     def setup(self):
         fs.restore_options(self.fs_options)  # caches and files on object stores
+        end_workers_quickly()  # a worker process skips tearing down its objects at exit
         setup = getattr(self.processor, "setup", None)
         if callable(setup):
             setup()
@@ -293,14 +295,17 @@ def _run_stage(spec: StageRun, options: Any) -> dict[str, Any]:
     _ = items | "CountInput" >> CountRows("input")
     outputs = spec.build(items)
     _ = outputs[MAIN] | "CountKept" >> CountRows(spec.stage, audio=True)
-    _ = outputs[MAIN] | "WriteMain" >> io.WriteShards(
+    main_spec = io.ShardSpec(
         folder,
         stage_schema(spec.stage),
         target_shard_mb=spec.target_shard_mb,
         row_group_rows=rg_rows,
     )
-    _ = outputs[REJECTS] | "WriteRejects" >> io.WriteShards(
-        rejects_dir, REJECT_SCHEMA, sort_key=io.reject_sort_key, row_group_rows=1000
+    reject_spec = io.ShardSpec(
+        rejects_dir, REJECT_SCHEMA, sort_key=io.REJECT_KEY, row_group_rows=1000
+    )
+    _ = {"main": outputs[MAIN], "rejects": outputs[REJECTS]} | "WriteShards" >> io.WriteFolders(
+        {"main": main_spec, "rejects": reject_spec}
     )
     from duplexsynth.pipelines.workerlog import filtered_stderr
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from duplexsynth.cli.main import main
-from duplexsynth.pipelines import io
+from duplexsynth.pipelines import io, shards
 from duplexsynth.pipelines.stage import DialogueStage, local_workers, make_reject, pipeline_options
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, stage_schema
 from duplexsynth.schemas.records import Dialogue, Reject, Turn
@@ -129,8 +129,9 @@ def test_shard_writing_streams_instead_of_collecting_rows(tmp_path: Path, monkey
     stays far below the data size, so no step (runner, buffers, sort, merge, shard) holds them
     all. Small limits (4 MB buffers, 4-row groups, a merge of 4 files at once, so 12 temporary
     files take merge rounds) make the bound small next to the data."""
-    monkeypatch.setattr(io, "MAX_MERGE_FILES", 4)
-    monkeypatch.setattr(io, "TEMP_GROUP_BYTES", 1)
+    monkeypatch.setattr(shards, "MAX_MERGE_FILES", 4)
+    monkeypatch.setattr(shards, "MAX_KEY_FILES", 4)
+    monkeypatch.setattr(shards, "TEMP_GROUP_BYTES", 1)
     out = tmp_path / "out"
     tracemalloc.start()
     try:

@@ -28,19 +28,23 @@ class WriteTransform(beam.PTransform):
         return rows | "Finalize" >> DialogueStage(STAGE, FinalRowProcessor(self.config, self.seed))
 
 
+def dialogue_shards(output_root: str, config: WriteConfig | None = None) -> io.ShardSpec:
+    """The shard folder of the final rows: ``OUT/dialogues/part-*.parquet``, sorted by id."""
+    cfg = config or WriteConfig()
+    return io.ShardSpec(
+        fs.join(str(output_root), STAGE_FOLDERS[STAGE]),
+        final_schema(cfg),
+        target_shard_mb=cfg.target_shard_mb,
+        row_group_rows=cfg.row_group_rows,
+    )
+
+
 class WriteDialogues(beam.PTransform):
     """Write final rows to ``OUT/dialogues/part-*.parquet`` (deterministic, sorted by id)."""
 
     def __init__(self, output_root: str, config: WriteConfig | None = None) -> None:
         super().__init__()
-        self.output_root = str(output_root)
-        self.config = config or WriteConfig()
+        self.spec = dialogue_shards(output_root, config)
 
     def expand(self, rows):
-        cfg = self.config
-        return rows | "WriteShards" >> io.WriteShards(
-            fs.join(self.output_root, STAGE_FOLDERS[STAGE]),
-            final_schema(cfg),
-            target_shard_mb=cfg.target_shard_mb,
-            row_group_rows=cfg.row_group_rows,
-        )
+        return {"dialogues": rows} | "WriteShards" >> io.WriteFolders({"dialogues": self.spec})
