@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 import traceback
@@ -27,6 +28,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from duplexsynth import fs
 from duplexsynth.pipelines import io
 from duplexsynth.pipelines.progress import ProgressBoard
+from duplexsynth.pipelines.shards import use_system_memory
 from duplexsynth.pipelines.workerexit import end_workers_quickly
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, stage_schema
 from duplexsynth.schemas.reasons import Reason
@@ -223,6 +225,12 @@ def pipeline_options(
     if direct and not any(a.startswith("--runner") for a in args):
         args.append("--runner=DirectRunner")
     n = local_workers(args, workers)
+    if direct:
+        # Arrow buffers (audio rows) from the system allocator, in this process and in the
+        # worker processes it starts (they read the variable when Arrow loads): freed memory
+        # goes back to the OS instead of staying in mimalloc's pool (see shards.use_system_memory)
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+        use_system_memory()
     if direct and n > 1 and not any(a.startswith("--direct_") for a in args):
         args += [f"--direct_num_workers={n}", "--direct_running_mode=multi_processing"]
         if not any(a.startswith(("--default_sdk_harness", "--sdk_harness_log")) for a in args):

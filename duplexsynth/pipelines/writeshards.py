@@ -28,6 +28,7 @@ from duplexsynth.pipelines.shards import (
     fewer_files,
     merge_part,
     plan_parts,
+    use_system_memory,
     write_sorted_temp,
 )
 from duplexsynth.schemas.arrow import conform_row
@@ -45,6 +46,7 @@ class _WriteTempFiles(beam.DoFn):
 
     def setup(self):
         fs.restore_options(self.fs_options)
+        use_system_memory()
 
     def start_bundle(self):
         self.buffer: list[dict[str, Any]] = []
@@ -84,6 +86,7 @@ def _plan(item, specs, fs_options):
 def _merge(item, specs, fs_options):
     """``(folder name, MergeTask)`` -> ``(name, part path)``."""
     fs.restore_options(fs_options)
+    use_system_memory()
     name, task = item
     return name, merge_part(specs[name], task)
 

@@ -194,3 +194,21 @@ def test_parallel_finishing_gives_the_same_bytes_for_one_and_two_workers(tmp_pat
         assert len(_bytes(out / "empty")) == 1
     assert len(digests[0]["dialogues"]) > 2 and len(digests[0]["rejects"]) > 2
     assert digests[0] == digests[1]
+
+
+def test_a_local_run_allocates_arrow_buffers_from_the_system_allocator(monkeypatch) -> None:
+    """Freed audio buffers go back to the OS (mimalloc's pool kept a part file per worker)."""
+    import pyarrow as pa
+
+    from duplexsynth.pipelines.stage import pipeline_options
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    previous = pa.default_memory_pool()
+    try:
+        pipeline_options([], workers=2)
+        import os
+
+        assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"  # inherited by the workers
+        assert pa.default_memory_pool().backend_name == "system"
+    finally:
+        pa.set_memory_pool(previous)
