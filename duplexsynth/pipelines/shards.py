@@ -287,15 +287,41 @@ def merge_part(spec: ShardSpec, task: MergeTask) -> str:
         for item in items:
             group.append(item)
             if len(group) >= max(1, spec.row_group_rows):
-                writer.write_table(_final(_take(group), names, spec.schema))
+                writer.write_table(_final(group, names, spec.schema))
                 group = []
         if group:
-            writer.write_table(_final(_take(group), names, spec.schema))
+            writer.write_table(_final(group, names, spec.schema))
     return path
 
 
-def _final(table: pa.Table, names: list[str], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_arrays([table.column(n) for n in names], schema=schema)
+def _runs(items: list[tuple]) -> list[tuple[pa.Table, int, int]]:
+    """Merge items (``(..., table, index)``) as runs ``(table, start, length)`` of adjacent rows."""
+    runs: list[tuple[pa.Table, int, int]] = []
+    for *_, t, i in items:
+        if runs and runs[-1][0] is t and i == runs[-1][1] + runs[-1][2]:
+            runs[-1] = (t, runs[-1][1], runs[-1][2] + 1)
+        else:
+            runs.append((t, i, 1))
+    return runs
+
+
+def _final(items: list[tuple], names: list[str], schema: pa.Schema) -> pa.Table:
+    """One row group of a part file from merge items (emptied), built a column at a time.
+
+    The same contiguous arrays as ``_take(items)`` (so the same bytes), but each column's
+    sources are let go once that column is copied: a merging worker holds the row group's
+    sources and one column's copy, not two copies of the audio (``items`` is cleared, so
+    call with a list nobody reads again).
+    """
+    runs = _runs(items)
+    items.clear()
+    pieces = {n: [t.column(n).slice(s, k) for t, s, k in runs] for n in names}
+    del runs
+    arrays = []
+    for n in names:
+        chunks = [c for piece in pieces.pop(n) for c in piece.chunks]
+        arrays.append(pa.concat_arrays(chunks) if chunks else pa.array([], schema.field(n).type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 # ------------------------------------------------------------------------------------- planning
