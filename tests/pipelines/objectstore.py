@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _clitools import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 ACCESS_KEY = "duplexsynth-test-key"
@@ -152,15 +153,7 @@ def new_bucket(endpoint: str) -> Bucket:
 
 def cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout_s: float = 300):
     """``duplexsynth ARGS`` in a child process (cwd ``cwd``); returns the CompletedProcess."""
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "duplexsynth.cli", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-    )
+    return run_cli(args, cwd=cwd, env=env, timeout_s=timeout_s)
 
 
 def files_under(root: Path) -> dict[str, bytes]:

@@ -12,13 +12,12 @@ import io
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from _clitools import CLI, REPO, cli_env, run_cli
 
 
 class SpeechServer:
@@ -129,25 +128,16 @@ def cli(
     *args: str, env: dict[str, str] | None = None, timeout_s: float = 240
 ) -> subprocess.CompletedProcess:
     """``python -m duplexsynth.cli ARGS`` in a fresh process (real exit code, stderr)."""
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "duplexsynth.cli", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout_s,
-        cwd=REPO,
-    )
+    return run_cli(args, env=env, timeout_s=timeout_s)
 
 
 def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """The CLI in its own process group (so a test can SIGKILL all of it)."""
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.Popen(
-        [sys.executable, "-m", "duplexsynth.cli", *args],
+        [*CLI, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=full_env,
+        env=cli_env(env),
         cwd=REPO,
         start_new_session=True,
     )
@@ -157,7 +147,7 @@ def cli_command(*args: str) -> str:
     """The shell words of ``python -m duplexsynth.cli ARGS``."""
     import shlex
 
-    return shlex.join([sys.executable, "-m", "duplexsynth.cli", *args])
+    return shlex.join([*CLI, *args])
 
 
 def in_mount_namespace(
@@ -173,12 +163,11 @@ def in_mount_namespace(
     probe = subprocess.run(["unshare", flags, "true"], capture_output=True)
     if probe.returncode != 0:
         return None
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.run(
         ["unshare", flags, "sh", "-c", script],
         capture_output=True,
         text=True,
-        env=full_env,
+        env=cli_env(env),
         cwd=REPO,
         timeout=300,
     )
