@@ -28,6 +28,7 @@ different part files at the same time.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import os
 import uuid
@@ -49,7 +50,8 @@ ROW_BYTES = "__duplexsynth_row_bytes"
 #: a temporary file's row groups hold at most this many bytes (the merge reads one at a time)
 TEMP_GROUP_BYTES = 4_000_000
 #: a merge reads at most this many temporary files at once; more are first merged in rounds
-MAX_MERGE_FILES = 16
+#: (a file waiting its turn costs one batch of keys: its rows are read when merged)
+MAX_MERGE_FILES = 256
 #: the plan reads the keys of at most this many temporary files at once (more: merge rounds)
 MAX_KEY_FILES = 256
 #: rows of key columns the plan reads per temporary file at a time
@@ -116,13 +118,14 @@ def part_files(directory: str) -> list[str]:
     return fs.glob(fs.join(str(directory).rstrip("/"), "part-*.parquet"))
 
 
-def parquet_file(path: str) -> pq.ParquetFile:
+def parquet_file(path: str, metadata: pq.FileMetaData | None = None) -> pq.ParquetFile:
     """A ``ParquetFile`` (close it with ``.close()``): a local file read by Arrow itself (no
-    copies through a Python file object), any other through Beam's FileSystems."""
+    copies through a Python file object), any other through Beam's FileSystems. ``metadata``:
+    the file's footer, when already read (it is not read again)."""
     local = fs.local_path(path)
     if local is not None:
-        return pq.ParquetFile(local)
-    return pq.ParquetFile(fs.open_read(path))
+        return pq.ParquetFile(local, metadata=metadata)
+    return pq.ParquetFile(fs.open_read(path), metadata=metadata)
 
 
 def _sink(path: str) -> Any:
@@ -205,26 +208,44 @@ def _keys(table: pa.Table | pa.RecordBatch, sort_key: SortKey) -> list[tuple]:
     return [sort_key({c: columns[c][i] for c in columns}) for i in range(table.num_rows)]
 
 
-def _slice_rows(path: str, start: int, stop: int, rank: int, sort_key: SortKey) -> Iterator[tuple]:
-    """``(key, rank, position, bytes, table, index)`` for rows ``start..stop-1`` of a temporary
-    file, one row group in memory at a time. Items compare by (key, rank, position): the order
-    of one merge over all of a folder's files, ties kept in file order."""
-    pf = parquet_file(path)
-    try:
-        first = 0
-        for rg in range(pf.metadata.num_row_groups):
-            n = pf.metadata.row_group(rg).num_rows
-            lo, hi = max(start, first), min(stop, first + n)
-            if lo < hi:
-                table = pf.read_row_group(rg).slice(lo - first, hi - lo)
-                sizes = table.column(ROW_BYTES).to_pylist()
-                for i, key in enumerate(_keys(table, sort_key)):
-                    yield key, rank, lo + i, sizes[i], table, i
-            first += n
-            if first >= stop:
-                break
-    finally:
-        pf.close()
+class _RowGroups:
+    """Rows of one temporary file by position, read a row group at a time as rows are asked
+    for in increasing order. Only the group holding the row last asked for is kept, and not
+    even that once its last row has been handed out: a merge over many files holds a group of
+    a file only while it hands that file's rows out, not while its rows wait their turn.
+
+    The file is opened for each row group read and closed again (the footer parsed once): an
+    open Parquet reader keeps its last row group's raw pages, about a row group per file for
+    as long as it stays open, which over 16 files of multi-minute dialogues came to 150 MB."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        pf = parquet_file(path)
+        try:
+            self.metadata = pf.metadata
+        finally:
+            pf.close()
+        self.starts = [0]
+        for rg in range(self.metadata.num_row_groups):
+            self.starts.append(self.starts[-1] + self.metadata.row_group(rg).num_rows)
+        self.table: pa.Table | None = None
+        self.first = 0
+
+    def row(self, pos: int) -> tuple[pa.Table, int]:
+        """``(table, index)`` of row ``pos`` (positions asked for must not go down)."""
+        if self.table is None or not self.first <= pos < self.first + self.table.num_rows:
+            rg = bisect.bisect_right(self.starts, pos) - 1
+            self.table = None
+            pf = parquet_file(self.path, self.metadata)
+            try:
+                self.table = pf.read_row_group(rg)
+            finally:
+                pf.close()
+            self.first = self.starts[rg]
+        table, index = self.table, pos - self.first
+        if index == table.num_rows - 1:
+            self.table = None
+        return table, index
 
 
 def _take(items: list[tuple]) -> pa.Table:
@@ -256,22 +277,11 @@ def _merged(spec: ShardSpec, slices: list[tuple[str, int, int]], max_files: int)
         fs.remove(rounds)
         rounds = [path for path, _, _ in merged]
         slices = merged
-    streams = [_slice_rows(p, a, b, rank, spec.sort_key) for rank, (p, a, b) in enumerate(slices)]
-    yield from heapq.merge(*streams)
+    keys = [_key_stream(p, rank, spec.sort_key, a, b) for rank, (p, a, b) in enumerate(slices)]
+    sources = [_RowGroups(p) for p, _, _ in slices]
+    for key, rank, pos, nbytes in heapq.merge(*keys):
+        yield (key, rank, pos, nbytes, *sources[rank].row(pos))
     fs.remove(rounds)
-
-
-def use_system_memory() -> None:
-    """Arrow allocations of this process from the system allocator from now on, which gives
-    freed audio buffers back to the OS at once (called by the shard-writing steps).
-
-    Arrow's default pool (mimalloc) keeps freed memory for reuse. Shard writing allocates one
-    row group's audio after another, so with it a worker's resident memory grew by about a
-    part file: 2 workers merging 80 chat dialogues peaked at 2.29 GB, 1.92 GB with the system
-    allocator (``bench/scale.py``). The bytes written do not depend on the allocator.
-    """
-    if pa.default_memory_pool().backend_name != "system":
-        pa.set_memory_pool(pa.system_memory_pool())
 
 
 def merge_part(spec: ShardSpec, task: MergeTask) -> str:
@@ -281,7 +291,7 @@ def merge_part(spec: ShardSpec, task: MergeTask) -> str:
     items = _merged(spec, list(task.slices), MAX_MERGE_FILES)
     with (
         _sink(path) as sink,
-        pq.ParquetWriter(sink, spec.schema, compression=PARQUET_COMPRESSION) as writer,
+        pq.ParquetWriter(sink, spec.schema, **part_writer_options(spec.schema)) as writer,
     ):
         group: list[tuple] = []
         for item in items:
@@ -292,6 +302,26 @@ def merge_part(spec: ShardSpec, task: MergeTask) -> str:
         if group:
             writer.write_table(_final(group, names, spec.schema))
     return path
+
+
+def part_writer_options(schema: pa.Schema) -> dict[str, Any]:
+    """``ParquetWriter`` options of a part file: snappy, and where rows carry audio (a binary
+    column), a data page per value (``write_batch_size=1``).
+
+    The writer cuts pages only between batches of values, 1024 by default, so a row group of 8
+    dialogues went into one page of every audio column: the writer held the whole column
+    chunk, twice (encoded, then compressed), about 130 MB more per merging worker. Values, row
+    groups and readers are unchanged; the files differ only in their page layout."""
+    options: dict[str, Any] = {"compression": PARQUET_COMPRESSION}
+    if any(_has_binary(field.type) for field in schema):
+        options["write_batch_size"] = 1
+    return options
+
+
+def _has_binary(kind: pa.DataType) -> bool:
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        return True
+    return any(_has_binary(kind.field(i).type) for i in range(kind.num_fields))
 
 
 def _runs(items: list[tuple]) -> list[tuple[pa.Table, int, int]]:
@@ -325,18 +355,28 @@ def _final(items: list[tuple], names: list[str], schema: pa.Schema) -> pa.Table:
 
 
 # ------------------------------------------------------------------------------------- planning
-def _key_stream(path: str, rank: int, sort_key: SortKey) -> Iterator[tuple[tuple, int, int, int]]:
-    """``(key, rank, position, bytes)`` of every row of a temporary file, reading only the key
-    columns and sizes, ``KEY_BATCH_ROWS`` rows at a time."""
+def _key_stream(
+    path: str, rank: int, sort_key: SortKey, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[tuple, int, int, int]]:
+    """``(key, rank, position, bytes)`` of rows ``start..stop-1`` (default: all) of a temporary
+    file, reading only the key columns and sizes, ``KEY_BATCH_ROWS`` rows at a time. Items
+    compare by (key, rank, position): the order of one merge over all of a folder's files, ties
+    kept in file order."""
     pf = parquet_file(path)
     try:
         pos = 0
         columns = [*sort_key.columns, ROW_BYTES]
         for batch in pf.iter_batches(batch_size=KEY_BATCH_ROWS, columns=columns):
-            sizes = batch.column(ROW_BYTES).to_pylist()
-            for key, nbytes in zip(_keys(batch, sort_key), sizes):
-                yield key, rank, pos, nbytes
-                pos += 1
+            if pos + batch.num_rows > start:
+                sizes = batch.column(ROW_BYTES).to_pylist()
+                for key, nbytes in zip(_keys(batch, sort_key), sizes):
+                    if stop is not None and pos >= stop:
+                        return
+                    if pos >= start:
+                        yield key, rank, pos, nbytes
+                    pos += 1
+            else:
+                pos += batch.num_rows
     finally:
         pf.close()
 

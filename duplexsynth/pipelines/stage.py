@@ -27,8 +27,8 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from duplexsynth import fs
 from duplexsynth.pipelines import io
+from duplexsynth.pipelines.memory import use_system_memory
 from duplexsynth.pipelines.progress import ProgressBoard
-from duplexsynth.pipelines.shards import use_system_memory
 from duplexsynth.pipelines.workerexit import end_workers_quickly
 from duplexsynth.schemas.arrow import REJECT_SCHEMA, STAGE_FOLDERS, stage_schema
 from duplexsynth.schemas.reasons import Reason
@@ -228,7 +228,7 @@ def pipeline_options(
     if direct:
         # Arrow buffers (audio rows) from the system allocator, in this process and in the
         # worker processes it starts (they read the variable when Arrow loads): freed memory
-        # goes back to the OS instead of staying in mimalloc's pool (see shards.use_system_memory)
+        # goes back to the OS instead of staying in mimalloc's pool (see memory.use_system_memory)
         os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
         use_system_memory()
     if direct and n > 1 and not any(a.startswith("--direct_") for a in args):

@@ -19,6 +19,7 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from duplexsynth import fs
+from duplexsynth.pipelines.memory import return_freed_memory, use_system_memory
 from duplexsynth.pipelines.rowsize import approx_size
 from duplexsynth.pipelines.shards import (
     ROW_KEY,
@@ -28,7 +29,6 @@ from duplexsynth.pipelines.shards import (
     fewer_files,
     merge_part,
     plan_parts,
-    use_system_memory,
     write_sorted_temp,
 )
 from duplexsynth.schemas.arrow import conform_row
@@ -87,6 +87,7 @@ def _merge(item, specs, fs_options):
     """``(folder name, MergeTask)`` -> ``(name, part path)``."""
     fs.restore_options(fs_options)
     use_system_memory()
+    return_freed_memory()
     name, task = item
     return name, merge_part(specs[name], task)
 
