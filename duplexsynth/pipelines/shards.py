@@ -15,8 +15,11 @@ steps, each streaming (memory never grows with the corpus):
    files are removed here.
 3. **merge**, one element per part file, spread over the workers: merges its rows in key order
    as Arrow tables (no row becomes a Python object) and writes the part row group by row group
-   (``row_group_rows`` rows each). At most :data:`MAX_MERGE_FILES` temporary files are read at
-   once, one row group each; a part drawing on more merges them in rounds first.
+   (``row_group_rows`` rows each). The order comes from the key columns alone; a temporary
+   file's row group is read when its first row's turn comes and let go after its last, so a
+   merge holds the row group being written, not a row of every file it draws on. At most
+   :data:`MAX_MERGE_FILES` temporary files are merged at once; a part drawing on more merges
+   them in rounds first.
 4. **cleanup**, one element per folder: removes the temporary files.
 
 This module is plain Python (the steps as functions; :func:`finalize_shards` runs them one after
