@@ -51,8 +51,9 @@ def _merge_peak_mb(tmp: Path, count: int) -> float:
         env=env,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    assert out.returncode == 0, out.stderr
     return int(out.stdout.split()[-1]) / 1e6
 
 
@@ -73,7 +74,7 @@ def test_part_files_of_audio_rows_write_a_page_per_value() -> None:
 
 
 FREED = """
-import ctypes, ctypes.util, psutil
+import ctypes, ctypes.util, os
 from duplexsynth.pipelines.memory import return_freed_memory
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 libc.malloc.restype = ctypes.c_void_p
@@ -91,18 +92,24 @@ for _ in range(24):  # 8 MB blocks now come from the heap, each pinned by a bloc
     pins.append(libc.malloc(256 << 10))
 for b in blocks:
     libc.free(b)
-proc = psutil.Process()
-before = proc.memory_info().rss
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+before = rss()
 told = return_freed_memory()
-print(told, before - proc.memory_info().rss)
+print(told, before - rss())
 """
 
 
-@pytest.mark.skipif(memory._libc() is None, reason="the allocator is not glibc's")
+@pytest.mark.skipif(
+    memory._libc() is None or not Path("/proc/self/statm").exists(),
+    reason="the allocator is not glibc's, or no /proc to read memory from",
+)
 def test_freed_memory_goes_back_to_the_os() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(FREED)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", textwrap.dedent(FREED)], capture_output=True, text=True, check=False
     )
+    assert out.returncode == 0, out.stderr
     told, released = out.stdout.split()
     assert told == "True"
     assert int(released) > 150e6  # of the 192 MB freed
