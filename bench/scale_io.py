@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "pipelines")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "pipelines")]
 
 from objectstore import cli, moto_server, new_bucket, worker_pool  # noqa: E402
 
